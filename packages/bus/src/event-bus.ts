@@ -1,4 +1,5 @@
-import type { EventEnvelope, TopicName } from '@nlyzer/contracts';
+import type { EventEnvelope, TopicName, TopicPayload } from '@nlyzer/contracts';
+import type { Transaction } from 'kysely';
 
 export type BusDriver = 'memory' | 'pubsub';
 
@@ -33,4 +34,32 @@ export interface EventBus {
   ping(): Promise<void>;
   /** Stop intake, wait for in-flight deliveries, release resources. */
   close(): Promise<void>;
+}
+
+/** Emit an event inside the caller's transaction (written to the outbox table). Returns its event_id. */
+export type Emit = <T extends TopicName>(topic: T, payload: TopicPayload<T>) => Promise<string>;
+
+export interface EmitContext {
+  /** Defaults to the current correlation context (request id or the consumed event's correlation id). */
+  correlationId?: string;
+  /** Defaults to the event being handled, if any. */
+  causationId?: string | null;
+}
+
+/**
+ * Transactional outbox: events are rows written in the same transaction as the state
+ * change; a relay moves them to the bus right after commit and periodically.
+ */
+export interface Outbox {
+  withStore<R>(storeId: string, fn: (trx: Transaction<any>, emit: Emit) => Promise<R>, ctx?: EmitContext): Promise<R>;
+  /** For platform events with no store (store_id null). */
+  transaction<R>(fn: (trx: Transaction<any>, emit: Emit) => Promise<R>, ctx?: EmitContext): Promise<R>;
+  /** Start the periodic relay. */
+  start(): void;
+  /** Ask the relay to drain now (called after each commit that emitted). */
+  kick(): void;
+  /** Drain until the outbox is empty (graceful shutdown, tests). */
+  flush(): Promise<void>;
+  /** Stop the periodic relay after the in-flight drain. */
+  stop(): Promise<void>;
 }
