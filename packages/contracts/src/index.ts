@@ -1,1 +1,9 @@
-export const placeholder = 1 as const;
+export * from './envelope.ts';
+export * from './http/gateway.ts';
+export * from './primitives.ts';
+export * from './problem.ts';
+export * from './schedules.ts';
+export * from './services.ts';
+export * from './tiers.ts';
+export * from './topics.ts';
+export * from './validate.ts';
