@@ -1,0 +1,121 @@
+// Production settings that the contracts do not carry because they only matter to the
+// deployment: sizing, which secrets each service may read, warehouse access and delivery
+// policy. Topic names, subscribers and crons never appear here; they come from the catalogs.
+import { SERVICE_NAMES, SERVICES, type ServiceName } from '@nlyzer/contracts';
+
+export interface ServiceProfile {
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  readonly cpu: string;
+  readonly memory: string;
+  /** Reachable from the internet without a Google identity (the public edge). */
+  readonly public: boolean;
+}
+
+const DEFAULT_PROFILE: ServiceProfile = {
+  minInstances: 0,
+  maxInstances: 10,
+  cpu: '1',
+  memory: '512Mi',
+  public: false,
+};
+
+/**
+ * Services on a shopper's request path keep a warm instance; the embedding services get the
+ * memory the vision model needs. Everything else scales to zero between events and jobs.
+ */
+const PROFILE_OVERRIDES: Partial<Record<ServiceName, Partial<ServiceProfile>>> = {
+  gateway: { minInstances: 1, maxInstances: 20, public: true },
+  search: { minInstances: 1, maxInstances: 20, cpu: '2', memory: '2Gi' },
+  'sync-worker': { cpu: '2', memory: '2Gi' },
+};
+
+export function serviceProfile(service: ServiceName): ServiceProfile {
+  return { ...DEFAULT_PROFILE, ...PROFILE_OVERRIDES[service] };
+}
+
+/**
+ * Secret Manager secrets, by the env var each one is exposed as, and the services whose
+ * service accounts may read it. DATABASE_URL is created next to Cloud SQL in
+ * terraform/main.tf (its value is derived there) and passed into the generated module.
+ */
+export const SECRET_ENV: Readonly<Record<string, readonly ServiceName[]>> = {
+  DATABASE_URL: SERVICE_NAMES,
+  WIDGET_TOKEN_SECRET: ['gateway'],
+  STRIPE_SECRET_KEY: ['billing'],
+  SENDGRID_API_KEY: ['notifier'],
+  TWILIO_AUTH_TOKEN: ['notifier'],
+  OPENAI_API_KEY: ['search', 'sync-worker', 'intelligence'],
+  PINECONE_API_KEY: ['search', 'sync-worker'],
+};
+
+/** The secret whose value terraform/main.tf writes; every other secret gets its versions from an operator. */
+export const DATABASE_URL_SECRET = 'DATABASE_URL';
+
+export function secretsOf(service: ServiceName): string[] {
+  return Object.entries(SECRET_ENV)
+    .filter(([, services]) => services.includes(service))
+    .map(([envVar]) => envVar);
+}
+
+/** The Postgres schema of the analytics warehouse; its owner writes the BigQuery dataset. */
+const WAREHOUSE_SCHEMA = 'analytics';
+/** Intelligence runs its analyses over the warehouse. */
+const WAREHOUSE_READERS: ServiceName[] = ['intelligence'];
+
+export const WAREHOUSE = {
+  dataset: 'analytics',
+  searchEventsTable: 'search_events',
+  /** The topic whose events become `search_events` rows. */
+  searchEventsTopic: 'search.performed',
+  writers: SERVICE_NAMES.filter((name) => SERVICES[name].schema === WAREHOUSE_SCHEMA),
+  readers: WAREHOUSE_READERS,
+} as const;
+
+/**
+ * Pub/Sub delivery. The bus retries a failing handler and dead-letters it into Postgres
+ * itself; these settings are the backstop for deliveries that never get an answer (crash,
+ * timeout), so a poison message cannot circle forever.
+ */
+export const DELIVERY = {
+  ackDeadlineSeconds: 60,
+  minimumBackoff: '10s',
+  maximumBackoff: '600s',
+  maxDeliveryAttempts: 10,
+  /** Unacked messages (and dead letters) are kept a week for replay. */
+  retention: '604800s',
+  /** The route the bus's push decoder serves on every service. */
+  pushPath: '/pubsub/push',
+} as const;
+
+export const SCHEDULER = {
+  /** Long analyses run inside the request; Cloud Scheduler allows up to 30 min for HTTP targets. */
+  attemptDeadline: '1800s',
+  retryCount: 3,
+  minBackoff: '30s',
+  maxBackoff: '600s',
+} as const;
+
+export const CLOUD_RUN = {
+  /** Matches the scheduler's attempt deadline so a job request is never cut short. */
+  requestTimeout: '1800s',
+  concurrency: 80,
+  containerPort: 8080,
+  cloudSqlMountPath: '/cloudsql',
+} as const;
+
+/** Plain env vars every service gets (names from the service kit's base config). */
+export function runtimeEnv(service: ServiceName, projectId: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    // The image's entry point serves the service this names.
+    SERVICE: service,
+    BUS_DRIVER: 'pubsub',
+    GOOGLE_CLOUD_PROJECT: projectId,
+  };
+}
+
+/** Labels on every generated resource that takes them. */
+export function labelsOf(service?: ServiceName): Record<string, string> {
+  return service ? { app: 'nlyzer', service } : { app: 'nlyzer' };
+}
