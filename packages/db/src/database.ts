@@ -12,8 +12,16 @@ export interface OpenDatabaseOptions {
   migrationUrl?: string;
   /** PGlite data directory; absent or 'memory://' → in-memory. */
   dataDir?: string;
+  /** PGlite: a new database (in memory, or a dataDir not initialised yet) starts from this tarball (`writePgliteTemplate`) instead of running initdb. */
+  pgliteTemplate?: string;
   /** pg pool size. */
   poolSize?: number;
+  /**
+   * The server behind `url` runs every connection in one shared session (a
+   * PGlite served by pglite-socket, as `nlyzer dev` does): set the app role per
+   * transaction instead of per connection, so other clients keep theirs.
+   */
+  sharedSession?: boolean;
 }
 
 /**

@@ -1,0 +1,3 @@
+import { tieredConfig } from './src/vitest-config.ts';
+
+export default tieredConfig();
