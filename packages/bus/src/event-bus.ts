@@ -5,8 +5,11 @@ export type BusDriver = 'memory' | 'pubsub';
 
 /** What a transport hands a consumer: the raw message and its delivery metadata. */
 export interface Delivery {
-  /** Parsed JSON body, not yet validated against the contracts. */
-  body: unknown;
+  /**
+   * The message data as UTF-8 text, not yet parsed: a malformed message must still reach
+   * the consumer so it can be dead-lettered with its raw content.
+   */
+  data: string;
   /** Pub/Sub message id, or a synthetic one for the in-process bus. */
   messageId: string;
   orderingKey?: string;
@@ -23,6 +26,11 @@ export interface SubscriptionSpec {
    * validation, idempotency, retries and dead-lettering; transports only deliver.
    */
   deliver(delivery: Delivery): Promise<void>;
+  /**
+   * Optional: several consecutive deliveries of one ordering key at once, in order (a
+   * backlog handled in one transaction). Resolve = ack all, reject = nack all.
+   */
+  deliverBatch?(deliveries: Delivery[]): Promise<void>;
 }
 
 /** One interface, two adapters: in-process (embedded) and Google Pub/Sub. */
@@ -39,6 +47,12 @@ export interface EventBus {
 /** Emit an event inside the caller's transaction (written to the outbox table). Returns its event_id. */
 export type Emit = <T extends TopicName>(topic: T, payload: TopicPayload<T>) => Promise<string>;
 
+export interface Emitter {
+  emit: Emit;
+  /** Writes the events emitted so far to the outbox (one insert); returns how many. */
+  flush(): Promise<number>;
+}
+
 export interface EmitContext {
   /** Defaults to the current correlation context (request id or the consumed event's correlation id). */
   correlationId?: string;
@@ -51,9 +65,20 @@ export interface EmitContext {
  * change; a relay moves them to the bus right after commit and periodically.
  */
 export interface Outbox {
-  withStore<R>(storeId: string, fn: (trx: Transaction<any>, emit: Emit) => Promise<R>, ctx?: EmitContext): Promise<R>;
+  withStore<R>(
+    storeId: string,
+    fn: (trx: Transaction<any>, emit: Emit) => Promise<R>,
+    ctx?: EmitContext,
+  ): Promise<R>;
   /** For platform events with no store (store_id null). */
   transaction<R>(fn: (trx: Transaction<any>, emit: Emit) => Promise<R>, ctx?: EmitContext): Promise<R>;
+  /**
+   * Emit into a transaction the caller already runs (a consumer's), for the store of that
+   * transaction (null: a platform event; undefined: the payload's store_id). Events are
+   * validated at emit() and written at flush(): the caller flushes before its commit and
+   * kicks the relay after it.
+   */
+  emitIn(trx: Transaction<any>, storeId: string | null | undefined, ctx?: EmitContext): Emitter;
   /** Start the periodic relay. */
   start(): void;
   /** Ask the relay to drain now (called after each commit that emitted). */
