@@ -1,10 +1,9 @@
-import type { EventBus, Outbox } from '@nlyzer/bus';
-import type { EventEnvelope, JobName, ServiceName, TopicName } from '@nlyzer/contracts';
+import type { ConsumerHandler, EventBus, Outbox } from '@nlyzer/bus';
+import type { JobName, ServiceName, TopicName } from '@nlyzer/contracts';
 import type { Database, MigrationSet } from '@nlyzer/db';
-import type { FastifyInstance } from 'fastify';
-import type { Transaction } from 'kysely';
-import type { Logger } from 'pino';
 import type { TObject } from 'typebox';
+import type { App } from './create-app.ts';
+import type { Logger } from './logger.ts';
 
 /** What every service is built from; tests pass real or in-memory parts. */
 export interface ServiceDeps<Config> {
@@ -15,7 +14,6 @@ export interface ServiceDeps<Config> {
   logger: Logger;
 }
 
-export type EventHandler = (envelope: EventEnvelope, trx: Transaction<any>) => Promise<void>;
 export type JobHandler = (ctx: { scheduledAt: Date; logger: Logger }) => Promise<void>;
 
 /** What each package under services/ exports as `service`. The runtime wires everything from it. */
@@ -25,9 +23,9 @@ export interface ServiceDefinition<Config = any> {
   configSchema: TObject;
   migrations: MigrationSet;
   /** Build the Fastify app (features registered, no port opened). */
-  build(deps: ServiceDeps<Config>): Promise<FastifyInstance>;
-  /** Event handlers by topic; the runtime subscribes `<service>.<topic>` for each. */
-  handlers?: Partial<Record<TopicName, EventHandler>>;
+  build(deps: ServiceDeps<Config>): Promise<App>;
+  /** Event handlers by topic; the runtime subscribes `<service>.<topic>` for each through createConsumer. */
+  handlers?: { [T in TopicName]?: ConsumerHandler<T> };
   /** Scheduled jobs this service runs, by schedule-catalog job name. */
   jobs?: Partial<Record<JobName, JobHandler>>;
   /** Seed demo data for `nlyzer dev` (idempotent). Returns lines to print. */
