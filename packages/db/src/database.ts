@@ -14,11 +14,16 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** PGlite: a new database (in memory, or a dataDir not initialised yet) starts from this tarball (`writePgliteTemplate`) instead of running initdb. */
   pgliteTemplate?: string;
+  /**
+   * PGlite, without `pgliteTemplate`: a folder keeping one such tarball per PGlite release. A new
+   * database starts from it, or, when there is none yet, runs initdb and writes it for the next.
+   */
+  pgliteTemplateCache?: string;
   /** pg pool size. */
   poolSize?: number;
   /**
    * The server behind `url` runs every connection in one shared session (a
-   * PGlite served by pglite-socket, as `nlyzer dev` does): set the app role per
+   * PGlite served by `serveDatabase`, as `nlyzer dev` does): set the app role per
    * transaction instead of per connection, so other clients keep theirs.
    */
   sharedSession?: boolean;

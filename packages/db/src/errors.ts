@@ -10,6 +10,8 @@ export const DATABASE_ERROR_CODES = [
   'connection_reentered',
   /** The url is not a postgres:// url. */
   'invalid_url',
+  /** `serveDatabase` was given a database that is not PGlite. */
+  'not_pglite',
 ] as const;
 
 export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];

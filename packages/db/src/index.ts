@@ -15,3 +15,4 @@ export {
 } from './errors.ts';
 export { type MigrationSetResult, migrate } from './migrate.ts';
 export { openDatabase, writePgliteTemplate } from './open-database.ts';
+export { type ServeDatabaseOptions, type ServedDatabase, serveDatabase } from './serve-database.ts';

@@ -13,7 +13,7 @@ import {
 
 /**
  * For a server that multiplexes every client connection onto one session (a
- * PGlite served by pglite-socket): a session-level SET ROLE would switch every
+ * PGlite served by `serveDatabase`): a session-level SET ROLE would switch every
  * other client too, so the role is set per transaction with SET LOCAL, and a
  * query outside a transaction runs in a transaction of its own. The server
  * keeps a transaction's statements together.

@@ -1,5 +1,5 @@
 import { existsSync, openAsBlob } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, type DatabaseConnection, Kysely, PostgresDialect, sql } from 'kysely';
@@ -18,6 +18,13 @@ export function ownerKysely(db: Database<any>): Kysely<any> {
   const owner = ownerConnections.get(db);
   if (!owner) throw new TypeError('not a Database created by openDatabase');
   return owner;
+}
+
+/** The PGlite session behind a Database, for `serveDatabase`; undefined on postgres. */
+const pgliteSessions = new WeakMap<Database, PgliteSession>();
+
+export function pgliteSession(db: Database): PgliteSession | undefined {
+  return pgliteSessions.get(db);
 }
 
 export async function openDatabase<DB = any>(options: OpenDatabaseOptions = {}): Promise<Database<DB>> {
@@ -108,8 +115,36 @@ async function createPglite(options: OpenDatabaseOptions): Promise<PGlite> {
   const parsers = { [DATE]: keepText };
   const dataDir = options.dataDir === 'memory://' ? undefined : options.dataDir;
   const isNew = dataDir === undefined || !existsSync(path.join(dataDir, 'PG_VERSION'));
-  const loadDataDir = isNew && options.pgliteTemplate ? await openAsBlob(options.pgliteTemplate) : undefined;
-  return PGlite.create({ dataDir, loadDataDir, parsers });
+  const fromTemplate = async (file: string) =>
+    PGlite.create({ dataDir, loadDataDir: await openAsBlob(file), parsers });
+  if (!isNew) return PGlite.create({ dataDir, parsers });
+  if (options.pgliteTemplate) return fromTemplate(options.pgliteTemplate);
+  if (!options.pgliteTemplateCache) return PGlite.create({ dataDir, parsers });
+  const cached = path.join(options.pgliteTemplateCache, `pglite-${await pgliteRelease()}.tar`);
+  if (existsSync(cached)) return fromTemplate(cached);
+  const pglite = await PGlite.create({ dataDir, parsers });
+  // Still pristine: the next new database starts from it. A cache, so a failed write only costs time.
+  await dumpTemplate(pglite, cached).catch(() => {});
+  return pglite;
+}
+
+/** A cluster tarball loads into the PGlite release that wrote it: cached templates are named by it. */
+async function pgliteRelease(): Promise<string> {
+  const manifest = new URL('../package.json', import.meta.resolve('@electric-sql/pglite'));
+  return (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
+}
+
+async function dumpTemplate(pglite: PGlite, file: string): Promise<void> {
+  const dump = await pglite.dumpDataDir('none');
+  await mkdir(path.dirname(file), { recursive: true });
+  // Written aside and renamed: a concurrent reader sees the whole tarball or none.
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    await writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
+    await rename(partial, file);
+  } finally {
+    await rm(partial, { force: true });
+  }
 }
 
 /**
@@ -120,10 +155,7 @@ async function createPglite(options: OpenDatabaseOptions): Promise<PGlite> {
 export async function writePgliteTemplate(file: string): Promise<void> {
   const pglite = await PGlite.create();
   try {
-    const dump = await pglite.dumpDataDir('none');
-    const partial = `${file}.${process.pid}.partial`;
-    await writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
-    await rename(partial, file);
+    await dumpTemplate(pglite, file);
   } finally {
     await pglite.close();
   }
@@ -187,5 +219,6 @@ function createDatabase<DB>(parts: DatabaseParts<DB>): Database<DB> {
     },
   };
   ownerConnections.set(db, parts.owner);
+  if (session) pgliteSessions.set(db, session);
   return db;
 }

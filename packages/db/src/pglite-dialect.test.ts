@@ -1,11 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type TestDatabase, tier } from '../../testing/src/index.ts';
 import { FIXTURE_SET, type FixtureTables, fixtureDatabase, STORE_A } from '../test/fixture-database.ts';
-import { migrate, openDatabase } from './index.ts';
+import { type Database, migrate, openDatabase } from './index.ts';
 
 // PGlite's single connection is what these tests are about; on the real tier
 // concurrency is Postgres's own business.
@@ -90,6 +92,42 @@ describe.runIf(tier() === 'embedded')('PGlite driver', () => {
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('fills a template cache with its first new database and starts later ones from it', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'nlyzer-pglite-cache-'));
+    const pgliteTemplateCache = path.join(scratch, 'cache');
+    const hasMarker = async (db: Database) => {
+      await migrate(db, []); // the app role exists from here on
+      const { rows } = await sql<{
+        found: boolean;
+      }>`select to_regclass('public.from_the_cache') is not null as found`.execute(db.kysely);
+      return rows[0]?.found;
+    };
+    try {
+      const first = await openDatabase({ dataDir: path.join(scratch, 'first'), pgliteTemplateCache });
+      await first.close();
+      const [cached, ...others] = await readdir(pgliteTemplateCache);
+      expect(cached).toMatch(/^pglite-\d+\.\d+\.\d+\.tar$/);
+      expect(others).toEqual([]);
+
+      // Replace the cached cluster with one holding a marker: a new database must come from it.
+      const marked = await PGlite.create({ loadDataDir: await openAsBlob(inject('pgliteTemplate')!) });
+      await marked.exec('create table from_the_cache (id int)');
+      const dump = await marked.dumpDataDir('none');
+      await marked.close();
+      await writeFile(path.join(pgliteTemplateCache, cached!), new Uint8Array(await dump.arrayBuffer()));
+      for (const dataDir of [path.join(scratch, 'second'), 'memory://']) {
+        const db = await openDatabase({ dataDir, pgliteTemplateCache });
+        try {
+          expect(await hasMarker(db)).toBe(true);
+        } finally {
+          await db.close();
+        }
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 });

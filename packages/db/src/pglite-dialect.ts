@@ -26,14 +26,25 @@ import { DatabaseError } from './errors.ts';
 export interface PgliteSession {
   readonly pglite: PGlite;
   readonly mutex: Mutex;
-  /** Role the session is currently switched to (null: the login role, `postgres`). */
-  currentRole: string | null;
+  /**
+   * Role the session is switched to: null for the login role (`postgres`), undefined while
+   * unknown because a served client (serve-database.ts) had the session last.
+   */
+  currentRole: string | null | undefined;
+  /** `current_setting('role')` served clients left the session in ('none': the login role), given back to them after in-process work. */
+  servedRole: string;
   /** Marks async flows that already hold the session, to fail fast instead of deadlocking. */
   readonly holder: AsyncLocalStorage<PgliteSession>;
 }
 
 export function createPgliteSession(pglite: PGlite): PgliteSession {
-  return { pglite, mutex: new Mutex(), currentRole: null, holder: new AsyncLocalStorage() };
+  return {
+    pglite,
+    mutex: new Mutex(),
+    currentRole: null,
+    servedRole: 'none',
+    holder: new AsyncLocalStorage(),
+  };
 }
 
 export interface PgliteDialectConfig {
@@ -103,7 +114,7 @@ class PgliteConnection implements DatabaseConnection {
   }
 }
 
-function quoteIdentifier(name: string): string {
+export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
@@ -141,11 +152,17 @@ class PgliteDriver implements Driver {
 
   /** Session-level SET ROLE, issued only when the holder before us ran as someone else. */
   async #switchRole(): Promise<void> {
-    if (this.#session.currentRole === this.#role) return;
-    await this.#session.pglite.exec(
-      this.#role === null ? 'reset role' : `set role ${quoteIdentifier(this.#role)}`,
-    );
-    this.#session.currentRole = this.#role;
+    const session = this.#session;
+    if (session.currentRole === this.#role) return;
+    const switchRole = this.#role === null ? 'reset role' : `set role ${quoteIdentifier(this.#role)}`;
+    if (session.currentRole === undefined) {
+      // Served clients had the session: note the role they left it in, in the same round trip.
+      const [served] = await session.pglite.exec(`select current_setting('role') as role; ${switchRole}`);
+      session.servedRole = (served?.rows[0] as { role: string } | undefined)?.role ?? 'none';
+    } else {
+      await session.pglite.exec(switchRole);
+    }
+    session.currentRole = this.#role;
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
