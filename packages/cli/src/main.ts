@@ -1,0 +1,89 @@
+import { BusError } from '@nlyzer/bus';
+import { DatabaseError } from '@nlyzer/db';
+import { ConfigError } from '@nlyzer/service-kit';
+import { Command } from 'commander';
+import { configCommand } from './commands/config.ts';
+import { devCommand } from './commands/dev.ts';
+import { devDistributedCommand } from './commands/dev-distributed.ts';
+import { dlqListCommand, dlqReplayCommand } from './commands/dlq.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { schedulerCommand } from './commands/scheduler.ts';
+import { serveCommand } from './commands/serve.ts';
+import { CliError } from './runtime/cli-error.ts';
+import { processIo } from './runtime/console-output.ts';
+
+// The command table only: each command lives in commands/, the wiring they share in runtime/.
+const env = process.env;
+const io = processIo;
+const exitWith = (code: number) => process.exit(code);
+
+const program = new Command('nlyzer').description('NLyzer platform: run, migrate and operate the services');
+
+program
+  .command('dev')
+  .description('run every service of the workspace on the embedded database and bus (what `npm start` runs)')
+  .option(
+    '--distributed',
+    'the production topology: one process per service on Postgres and the Pub/Sub emulator',
+  )
+  .action(async (options: { distributed?: boolean }) =>
+    exitWith(await (options.distributed ? devDistributedCommand(env, io) : devCommand(env, io))),
+  );
+
+program
+  .command('serve')
+  .description('run one service in this process (the Cloud Run entry point)')
+  .argument('<service>', 'service name, e.g. gateway')
+  .option('--migrate', "bring the platform's and this service's migrations up to date first")
+  .action((service: string, options: { migrate?: boolean }) => serveCommand(service, options, env));
+
+program
+  .command('scheduler')
+  .description('fire the schedule catalog at the running services over HTTP, as Cloud Scheduler does')
+  .action(async () => exitWith(await schedulerCommand(env)));
+
+program
+  .command('migrate')
+  .description('apply pending migrations: the platform sets and every service (or one)')
+  .option('--service <name>', 'only this migration set (bus, scheduler or a service)')
+  .action((options: { service?: string }) => migrateCommand(options, env, io));
+
+const dlq = program.command('dlq').description('dead-lettered events');
+dlq
+  .command('list')
+  .description('list dead letters not replayed yet')
+  .option('--subscription <name>', 'only this subscription')
+  .option('--json', 'print JSON')
+  .action((options: { subscription?: string; json?: boolean }) => dlqListCommand(options, env, io));
+dlq
+  .command('replay')
+  .description('put dead letters back on their subscription')
+  .argument('[ids...]', 'dead letter ids')
+  .option('--all', 'every dead letter not replayed yet')
+  .option('--subscription <name>', 'with --all: only this subscription')
+  .action(async (ids: string[], options: { all?: boolean; subscription?: string }) =>
+    exitWith(await dlqReplayCommand({ ids, ...options }, env, io)),
+  );
+
+program
+  .command('config')
+  .description('every configuration variable, from the schemas')
+  .option('--markdown', 'as markdown tables (the README section)')
+  .option('--update-readme', "rewrite the README's configuration table")
+  .action((options: { markdown?: boolean; updateReadme?: boolean }) => configCommand(options, io));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Failures with a code from a closed set explain themselves; anything else keeps its stack.
+  if (
+    err instanceof CliError ||
+    err instanceof ConfigError ||
+    err instanceof DatabaseError ||
+    err instanceof BusError
+  ) {
+    io.stderr.write(`nlyzer: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
