@@ -1,0 +1,31 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { createGeometricVerifier } from './geometric-verifier.ts';
+import { decodeSharp, productSvg, render } from './test-images.ts';
+
+describe('geometric verifier', () => {
+  it('finds many consistent matches on a shifted, shrunken copy and few on another product', async () => {
+    const verifier = await createGeometricVerifier();
+    const png = await render(
+      productSvg({ seed: 3, body: '#6a1b9a', accent: '#000000', background: '#ffffff', size: 480 }),
+    );
+    const catalog = verifier.features(await decodeSharp(sharp(png)));
+    const shopper = verifier.features(
+      await decodeSharp(
+        sharp(await sharp(png).resize(300).toBuffer()).extend({ left: 60, top: 20, background: '#808080' }),
+      ),
+    );
+    const other = verifier.features(
+      await decodeSharp(
+        sharp(
+          await render(
+            productSvg({ seed: 11, body: '#6a1b9a', accent: '#000000', background: '#ffffff', size: 480 }),
+          ),
+        ),
+      ),
+    );
+    const same = verifier.inliers(shopper, catalog);
+    expect(same).toBeGreaterThanOrEqual(20);
+    expect(verifier.inliers(other, catalog)).toBeLessThan(same / 3);
+  }, 20_000);
+});
