@@ -19,7 +19,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       time_zone text not null,
       billing_email text not null,
       platform text check (platform in ('shopify', 'woocommerce', 'custom')),
-      search_confidence_threshold double precision not null default 0.5
+      search_confidence_threshold double precision not null default 0.7
         check (search_confidence_threshold between 0 and 1),
       widget_theme jsonb,
       live_at timestamptz,

@@ -49,11 +49,12 @@ function reportPlan(plan: SubscriptionPlan, logger: Logger): void {
       `${service} handles ${topic} but the topic catalog does not list it as a subscriber: not subscribed`,
     );
   }
-  for (const { service, topic } of plan.unhandled) {
-    logger.warn(
-      { service, topic },
-      `${service} is a catalog subscriber of ${topic} but has no handler for it`,
-    );
+  // A present service that the catalog lists for a topic it doesn't handle yet: expected while
+  // features land one by one, so one line per service rather than a warning per topic.
+  const unhandled = Map.groupBy(plan.unhandled, (entry) => entry.service);
+  for (const [service, entries] of unhandled) {
+    const topics = entries.map((entry) => entry.topic);
+    logger.info({ service, topics }, `${service} has no handler yet for ${topics.length} catalog topic(s)`);
   }
 }
 
