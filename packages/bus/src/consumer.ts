@@ -49,10 +49,28 @@ export interface ConsumerOptions<T extends TopicName> {
 type Decoded<T extends TopicName> = { ok: true; envelope: Envelope<T> } | { ok: false; reason: string };
 
 /**
- * The setting `db.withStore` sets and the store RLS policy reads (see @nlyzer/db's
- * migrations). A shared transaction holding several stores' events sets it before each
- * store's handlers, so every handler still runs scoped to its own store.
+ * Records the events as processed (subscription, event_id) and returns the ids that were
+ * new; in the same round trip, scopes the transaction to `storeId` the way `db.withStore`
+ * does (the setting the store RLS policy reads, see @nlyzer/db's migrations). Repeats
+ * within the list conflict with the first and count once.
  */
+async function recordAndScope(
+  trx: Transaction<any>,
+  subscription: string,
+  eventIds: string[],
+  storeId: string | null,
+): Promise<Set<string>> {
+  // The scope is joined to every row of a non-empty list, so it is set even when all of them conflict.
+  const { rows } = await sql<{ event_id: string }>`
+    with scope as (select set_config('app.store_id', ${storeId ?? ''}, true))
+    insert into bus.processed_events (subscription, event_id)
+    select ${subscription}, event_id from unnest(${eventIds}::uuid[]) as fresh(event_id), scope
+    on conflict do nothing
+    returning event_id`.execute(trx);
+  return new Set(rows.map((row) => row.event_id));
+}
+
+/** A shared transaction holding several stores' events rescopes before each store's handlers. */
 async function scopeToStore(trx: Transaction<any>, storeId: string | null): Promise<void> {
   await sql`select set_config('app.store_id', ${storeId ?? ''}, true)`.execute(trx);
 }
@@ -105,25 +123,22 @@ export function createConsumer<T extends TopicName>(options: ConsumerOptions<T>)
    * are duplicates and skip the handler. Throws (everything rolled back) if any handler does.
    */
   async function handleInOneTransaction(envelopes: Envelope<T>[]): Promise<void> {
-    const stores = new Set(envelopes.map((envelope) => envelope.store_id));
-    const mixed = stores.size > 1;
     let emitted = false;
     const work = async (trx: Transaction<any>): Promise<ConsumeOutcome[]> => {
-      const recorded = await (trx as Transaction<BusTables>)
-        .insertInto('bus.processed_events')
-        .values(envelopes.map((envelope) => ({ subscription, event_id: envelope.event_id })))
-        .onConflict((conflict) => conflict.columns(['subscription', 'event_id']).doNothing())
-        .returning('event_id')
-        .execute();
-      const fresh = new Set(recorded.map((row) => row.event_id));
+      let scopedTo = (envelopes[0] as Envelope<T>).store_id;
+      const fresh = await recordAndScope(
+        trx,
+        subscription,
+        envelopes.map((envelope) => envelope.event_id),
+        scopedTo,
+      );
       const outcomes: ConsumeOutcome[] = [];
-      let scopedTo: string | null | undefined;
       for (const envelope of envelopes) {
         if (!fresh.delete(envelope.event_id)) {
           outcomes.push('duplicate');
           continue;
         }
-        if (mixed && envelope.store_id !== scopedTo) {
+        if (envelope.store_id !== scopedTo) {
           await scopeToStore(trx, envelope.store_id);
           scopedTo = envelope.store_id;
         }
@@ -150,10 +165,12 @@ export function createConsumer<T extends TopicName>(options: ConsumerOptions<T>)
       }
       return outcomes;
     };
-    const [only] = stores;
-    const outcomes = await (!mixed && only ? db.withStore(only, work) : db.transaction(work));
+    // A plain transaction: recordAndScope sets the store scope withStore would have set.
+    const outcomes = await db.transaction(work);
     if (emitted) outbox?.kick();
-    for (const outcome of outcomes) consumed.inc({ subscription, outcome });
+    const counts = new Map<ConsumeOutcome, number>();
+    for (const outcome of outcomes) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    for (const [outcome, count] of counts) consumed.inc({ subscription, outcome }, count);
   }
 
   const groupCommit = createGroupCommit<Envelope<T>>({

@@ -33,6 +33,7 @@ const RELAY_LOCK = 'nlyzer.bus.outbox-relay';
 const LOCK_BUSY_RETRY_MS = 50;
 
 type BatchResult = { published: number } | 'busy';
+type ClaimedRow = { id: number; envelope: EventEnvelope; attributes: Record<string, string> };
 
 export function createOutbox(options: OutboxOptions): Outbox {
   const { db, bus, source, logger = silentLogger, batchSize = 500, intervalMs = 1000 } = options;
@@ -47,17 +48,23 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function relayBatch(): Promise<BatchResult> {
     const started = performance.now();
     const result = await busDb.transaction(async (trx): Promise<BatchResult> => {
-      const { rows } = await sql<{
-        locked: boolean;
-      }>`select pg_try_advisory_xact_lock(hashtext(${RELAY_LOCK})) as locked`.execute(trx);
-      if (!rows[0]?.locked) return 'busy';
-      const claimed = await trx
-        .deleteFrom('bus.outbox')
-        .where('id', 'in', (eb) =>
-          eb.selectFrom('bus.outbox').select('id').orderBy('id').limit(batchSize).forUpdate().skipLocked(),
+      // One round trip: the lock is a one-time filter evaluated before any row is claimed,
+      // and the left join reports it even when nothing was claimed.
+      const { rows } = await sql<{ locked: boolean } & (ClaimedRow | { [K in keyof ClaimedRow]: null })>`
+        with relay_lock as materialized (
+          select pg_try_advisory_xact_lock(hashtext(${RELAY_LOCK})) as locked
+        ),
+        claimed as (
+          delete from bus.outbox where id in (
+            select id from bus.outbox where (select locked from relay_lock)
+            order by id limit ${batchSize} for update skip locked
+          )
+          returning id, envelope, attributes
         )
-        .returning(['id', 'envelope', 'attributes'])
-        .execute();
+        select relay_lock.locked, claimed.id, claimed.envelope, claimed.attributes
+        from relay_lock left join claimed on true`.execute(trx);
+      if (!rows[0]?.locked) return 'busy';
+      const claimed = rows.filter((row): row is { locked: boolean } & ClaimedRow => row.id !== null);
       if (claimed.length === 0) return { published: 0 };
       claimed.sort((a, b) => a.id - b.id);
       await publishInOrder(claimed);
