@@ -28,12 +28,23 @@ export async function startPubSubEmulator(): Promise<PubSubEmulator> {
     output = (output + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const killGroup = (signal: NodeJS.Signals) => {
+  const killGroup = (signal: NodeJS.Signals | 0): boolean => {
     try {
       if (child.pid) process.kill(-child.pid, signal);
+      return true;
     } catch {
-      // The group is already gone.
+      return false; // ESRCH: no process of the group is left.
     }
+  };
+  // The gcloud wrapper exits at once on SIGTERM while its Java child is still shutting down,
+  // so "stopped" means the whole group is gone, not just the process we spawned.
+  const groupGone = async (withinMs: number) => {
+    const deadline = Date.now() + withinMs;
+    while (killGroup(0)) {
+      if (Date.now() > deadline) return false;
+      await sleep(100);
+    }
+    return true;
   };
   const killNow = () => {
     killGroup('SIGKILL');
@@ -43,8 +54,10 @@ export async function startPubSubEmulator(): Promise<PubSubEmulator> {
   const stop = async () => {
     process.removeListener('exit', killNow);
     killGroup('SIGTERM');
-    const timedOut = await Promise.race([exited.then(() => false), sleep(5_000).then(() => true)]);
-    if (timedOut) killGroup('SIGKILL');
+    if (!(await groupGone(5_000))) {
+      killGroup('SIGKILL');
+      await groupGone(5_000);
+    }
     rmSync(dataDir, { recursive: true, force: true });
   };
 
