@@ -11,8 +11,9 @@ import { type TfBody, type TfFile, type TfResource, tfLabel, varRef } from './te
 
 const CLOUD_SQL_VOLUME = 'cloudsql';
 
-function envOf(service: ServiceName, secrets: Secrets): TfBody[] {
-  const plain = Object.entries(runtimeEnv(service, varRef('project_id'))).map(([name, value]) => ({
+function envOf(service: ServiceName, secrets: Secrets, identities: Identities): TfBody[] {
+  const env = runtimeEnv(service, varRef('project_id'), identities.pubsubPush.ref('email'));
+  const plain = Object.entries(env).map(([name, value]) => ({
     name,
     value,
   }));
@@ -54,7 +55,7 @@ export function buildCloudRun(
           {
             image: varRef('image'),
             ports: { container_port: CLOUD_RUN.containerPort },
-            env: envOf(service, secrets),
+            env: envOf(service, secrets, identities),
             resources: {
               limits: { cpu: profile.cpu, memory: profile.memory },
               cpu_idle: true,

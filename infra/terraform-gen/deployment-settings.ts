@@ -104,14 +104,29 @@ export const CLOUD_RUN = {
   cloudSqlMountPath: '/cloudsql',
 } as const;
 
-/** Plain env vars every service gets (names from the service kit's base config). */
-export function runtimeEnv(service: ServiceName, projectId: string): Record<string, string> {
+/**
+ * The audience of a service's push OIDC tokens. A fixed string rather than the service's
+ * URL: the service must know it from its env, and its own URL would be a dependency cycle.
+ */
+export function pushAudience(service: ServiceName): string {
+  return `nlyzer-pubsub-push:${service}`;
+}
+
+/** Plain env vars every service gets (names from the service kit's and the CLI's config). */
+export function runtimeEnv(
+  service: ServiceName,
+  projectId: string,
+  pushServiceAccountEmail: string,
+): Record<string, string> {
   return {
     NODE_ENV: 'production',
     // The image's entry point serves the service this names.
     SERVICE: service,
     BUS_DRIVER: 'pubsub',
     GOOGLE_CLOUD_PROJECT: projectId,
+    // /pubsub/push accepts only tokens Pub/Sub minted as the push identity for this service.
+    PUBSUB_PUSH_AUDIENCE: pushAudience(service),
+    PUBSUB_PUSH_SERVICE_ACCOUNT: pushServiceAccountEmail,
   };
 }
 

@@ -9,7 +9,7 @@
 // (subscription, event_id). Per-subscription topics would triple the resource count for
 // no extra information.
 import { SERVICE_NAMES, type ServiceName, TOPICS, type TopicDefinition } from '@nlyzer/contracts';
-import { DELIVERY, labelsOf } from './deployment-settings.ts';
+import { DELIVERY, labelsOf, pushAudience } from './deployment-settings.ts';
 import { checkedId, deadLetterId, subscriptionId } from './gcp-names.ts';
 import { type Identities, member } from './identities.ts';
 import { type TfFile, type TfResource, tfLabel, varRef } from './terraform-json.ts';
@@ -101,7 +101,7 @@ export function buildPubSub(
           push_endpoint: `${run.ref('uri')}${DELIVERY.pushPath}`,
           oidc_token: {
             service_account_email: identities.pubsubPush.ref('email'),
-            audience: run.ref('uri'),
+            audience: pushAudience(subscriber),
           },
         },
       });

@@ -20,6 +20,9 @@ const servicePorts: Record<string, TSchema> = Object.fromEntries(
   ]),
 );
 
+/** Cloud Run's push route is reachable from outside, so there it must know who may push. */
+const PUSH_IN_PRODUCTION = { NODE_ENV: 'production', NLYZER_PUBSUB_DELIVERY: 'push' };
+
 /** The variables only the `nlyzer` command reads, beside the kit's shared ones. */
 export const cliConfigSchema = Type.Object({
   NLYZER_PORT_BASE: Type.Integer({
@@ -40,6 +43,29 @@ export const cliConfigSchema = Type.Object({
     default: 'push',
     description:
       'With BUS_DRIVER=pubsub: `push` serves the push subscriptions Terraform creates (Cloud Run); `pull` creates and pulls its own (`nlyzer dev --distributed`)',
+  }),
+  PUBSUB_PUSH_AUDIENCE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      requiredWhen: PUSH_IN_PRODUCTION,
+      description:
+        "Audience of the OIDC token on pushes to `/pubsub/push` (the subscription's oidc_token.audience); with PUBSUB_PUSH_SERVICE_ACCOUNT unset too, pushes are accepted unauthenticated outside production",
+    }),
+  ),
+  PUBSUB_PUSH_SERVICE_ACCOUNT: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a service account email',
+      requiredWhen: PUSH_IN_PRODUCTION,
+      description:
+        'Account whose verified email the push OIDC token must carry (oidc_token.service_account_email)',
+    }),
+  ),
+  PUBSUB_PUSH_JWKS_URL: Type.String({
+    pattern: '^https?://',
+    expected: 'an http(s) URL',
+    default: 'https://www.googleapis.com/oauth2/v3/certs',
+    description: 'Keys the push OIDC tokens are verified against',
   }),
 });
 

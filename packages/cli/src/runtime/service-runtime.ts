@@ -11,7 +11,8 @@ import {
   type ServiceDeps,
   withBaseConfig,
 } from '@nlyzer/service-kit';
-import { pushRoute } from './push-route.ts';
+import { loadCommandConfig } from './cli-config.ts';
+import { pushAuthOf, pushRoute } from './push-route.ts';
 import type { SubscriptionPlan } from './subscription-plan.ts';
 
 export interface ServiceRuntimeOptions {
@@ -50,11 +51,14 @@ export interface RuntimeService {
  * The one seam every service plugs into, shared by `nlyzer dev`, `dev --distributed` and
  * `serve`: config from the env, an outbox whose relay runs, the app from `build`, a
  * consumer per planned subscription, the jobs route (Cloud Scheduler) and the Pub/Sub push
- * route mounted before the app is ready. The caller then `start`s it and listens.
+ * route (verifying Pub/Sub's OIDC token when PUBSUB_PUSH_* name a push identity) mounted
+ * before the app is ready. The caller then `start`s it and listens.
  */
 export async function buildService(options: ServiceRuntimeOptions): Promise<RuntimeService> {
   const { definition, db, bus, plan, logger } = options;
   const config = loadConfig(withBaseConfig(definition.configSchema), options.env) as RuntimeService['config'];
+  const commandConfig = loadCommandConfig(options.env);
+  const auth = pushAuthOf(commandConfig);
   const outbox = createOutbox({ db, bus, source: definition.name, logger });
   const deps = { config, db, bus, outbox, logger };
   const app = await definition.build(deps);
@@ -76,7 +80,11 @@ export async function buildService(options: ServiceRuntimeOptions): Promise<Runt
   const jobs = new Map(Object.entries(definition.jobs ?? {}) as [string, JobHandler][]);
 
   await app.register(jobsPlugin, { db, jobs });
-  await app.register(pushRoute, { db, subscriptions, logger });
+  // In production only authenticated pushes are served; without a push identity (pull
+  // delivery) there is nothing to push to, so no route anyone could post forged events to.
+  if (auth !== null || commandConfig.NODE_ENV !== 'production') {
+    await app.register(pushRoute, { db, subscriptions, logger, auth });
+  }
   await app.ready();
   const start = async () => {
     if (options.pull) {
