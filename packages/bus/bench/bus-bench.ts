@@ -25,13 +25,13 @@ import {
   type EventBus,
   type Outbox,
 } from '../src/index.ts';
+import { insertEffect, testMigrations } from '../test/effects.ts';
 
 const RUNS = 3;
 const STORES = 64;
 const PRODUCERS = 8;
 const EVENTS_PER_TRANSACTION = 10;
 const POOL_SIZE = 16;
-const benchMigrations = { schema: 'bus_test', folder: new URL('../test/migrations/', import.meta.url) };
 const stores = Array.from({ length: STORES }, () => crypto.randomUUID());
 
 interface Pipeline {
@@ -80,15 +80,7 @@ async function startPipeline(db: Database, bus: EventBus, run: string): Promise<
     subscription,
     topic: 'invoice.paid',
     handle: async (envelope, { trx }) => {
-      await trx
-        .insertInto('bus_test.effects')
-        .values({
-          subscription,
-          event_id: envelope.event_id,
-          store_id: envelope.store_id as string,
-          seq: envelope.payload.amount_cents,
-        })
-        .execute();
+      await insertEffect(trx, subscription, envelope);
     },
   });
   await bus.subscribe({
@@ -202,7 +194,7 @@ function pgliteDriver(): Driver {
       // File-backed, as `npm start` runs it.
       const dataDir = mkdtempSync(path.join(tmpdir(), 'nlyzer-bus-bench-'));
       const db = await openDatabase({ dataDir });
-      await migrate(db, [busMigrations, benchMigrations]);
+      await migrate(db, [busMigrations, testMigrations]);
       return {
         db,
         bus: () => createInProcessBus(),
@@ -233,7 +225,7 @@ function postgresDriver(transport: 'memory' | 'pubsub'): Driver {
         emulator = started;
       }
       const db = await openDatabase({ url: postgres.url, poolSize: POOL_SIZE });
-      await migrate(db, [busMigrations, benchMigrations]);
+      await migrate(db, [busMigrations, testMigrations]);
       const projectId = `bench-${crypto.randomUUID().slice(0, 8)}`;
       return {
         db,

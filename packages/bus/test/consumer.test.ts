@@ -15,6 +15,7 @@ import {
 } from '../src/index.ts';
 import {
   effectsOf,
+  insertEffect,
   invoicePaid,
   openTestBus,
   openTestDatabase,
@@ -50,15 +51,7 @@ describe('idempotent consumer', () => {
   /** A handler whose effect is one row; `fail` decides, per call, whether it throws after writing. */
   function recordEffect(subscription: string, options: { fail?: () => boolean; holdMs?: number } = {}) {
     const handle: ConsumerHandler<'invoice.paid'> = async (envelope, { trx }) => {
-      await trx
-        .insertInto('bus_test.effects')
-        .values({
-          subscription,
-          event_id: envelope.event_id,
-          store_id: envelope.store_id as string,
-          seq: envelope.payload.amount_cents,
-        })
-        .execute();
+      await insertEffect(trx, subscription, envelope);
       if (options.holdMs) await sleep(options.holdMs);
       if (options.fail?.()) throw new Error('payment provider down');
     };

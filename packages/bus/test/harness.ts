@@ -4,22 +4,11 @@ import { PubSub } from '@google-cloud/pubsub';
 import { createEnvelope, type Envelope } from '@nlyzer/contracts';
 import { migrate } from '@nlyzer/db';
 import { realInfra, type TestDatabase, testDatabase, tier } from '@nlyzer/testing';
-import type { Generated } from 'kysely';
 import { createInProcessBus, createPubSubBus, type EventBus } from '../src/index.ts';
-import { type BusTables, busMigrations } from '../src/tables.ts';
+import { busMigrations } from '../src/tables.ts';
+import { type TestTables, testMigrations } from './effects.ts';
 
-export const testMigrations = { schema: 'bus_test', folder: new URL('./migrations/', import.meta.url) };
-
-export interface TestTables extends BusTables {
-  'bus_test.effects': {
-    id: Generated<number>;
-    subscription: string;
-    event_id: string;
-    store_id: string;
-    seq: number;
-  };
-  'bus_test.platform_effects': { id: Generated<number>; subscription: string; event_id: string };
-}
+export { insertEffect, type TestTables, testMigrations } from './effects.ts';
 
 /** One Pub/Sub project per test file (module state is per file), so files never share topics. */
 export const projectId = `bus-test-${crypto.randomUUID().slice(0, 8)}`;

@@ -17,6 +17,7 @@ import {
 } from '../src/index.ts';
 import {
   effectsOf,
+  insertEffect,
   openTestBus,
   openTestDatabase,
   sleep,
@@ -187,15 +188,7 @@ describe('transactional outbox', () => {
           subscription,
           topic: 'invoice.paid',
           handle: async (envelope, { trx }) => {
-            await trx
-              .insertInto('bus_test.effects')
-              .values({
-                subscription,
-                event_id: envelope.event_id,
-                store_id: storeId,
-                seq: envelope.payload.amount_cents,
-              })
-              .execute();
+            await insertEffect(trx, subscription, envelope);
           },
         }),
       );
@@ -234,15 +227,7 @@ describe('transactional outbox', () => {
         topic: 'invoice.paid',
         handle: async (envelope, { trx }) => {
           if (envelope.payload.amount_cents % 7 === 0) await sleep(3);
-          await trx
-            .insertInto('bus_test.effects')
-            .values({
-              subscription,
-              event_id: envelope.event_id,
-              store_id: envelope.store_id as string,
-              seq: envelope.payload.amount_cents,
-            })
-            .execute();
+          await insertEffect(trx, subscription, envelope);
         },
       }),
     );

@@ -1,7 +1,7 @@
 import type { TestDatabase } from '@nlyzer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumer, handlePush, listDeadLetters, type SubscriptionSpec } from '../src/index.ts';
-import { effectsOf, invoicePaid, openTestDatabase, type TestTables } from './harness.ts';
+import { effectsOf, insertEffect, invoicePaid, openTestDatabase, type TestTables } from './harness.ts';
 
 /** The body Pub/Sub POSTs to a push endpoint. */
 function pushBody(subscription: string, data: string, extra: Record<string, unknown> = {}) {
@@ -30,15 +30,7 @@ describe('push handler', () => {
         subscription,
         topic: 'invoice.paid',
         handle: async (envelope, { trx }) => {
-          await trx
-            .insertInto('bus_test.effects')
-            .values({
-              subscription,
-              event_id: envelope.event_id,
-              store_id: envelope.store_id as string,
-              seq: envelope.payload.amount_cents,
-            })
-            .execute();
+          await insertEffect(trx, subscription, envelope);
         },
       }),
       {

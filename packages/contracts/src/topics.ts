@@ -54,6 +54,26 @@ const Tier = () => Type.Enum(TIER_NAMES);
 const UsageMetric = () => Type.Enum(USAGE_METRICS);
 const ProductIds = (maxItems: number) => Type.Array(Uuid(), { maxItems });
 const SessionId = () => Type.Union([OpaqueId(), Type.Null()]);
+
+/** api_key.created and api_key.revoked carry the same facts about the key. */
+const ApiKeyEventPayload = () =>
+  Payload({
+    store_id: Uuid(),
+    key_id: Uuid(),
+    role: RoleSchema(),
+    prefix: Type.String({ minLength: 4, maxLength: 32 }),
+    by_user_id: Uuid(),
+  });
+
+/** widget_key.created and widget_key.revoked carry the same facts about the key. */
+const WidgetKeyEventPayload = () =>
+  Payload({
+    store_id: Uuid(),
+    key_id: Uuid(),
+    prefix: Type.String({ minLength: 4, maxLength: 32 }),
+    allowed_origins: Type.Array(Url(), { minItems: 1, maxItems: 20 }),
+    by_user_id: Uuid(),
+  });
 const ALL_SERVICES_BUT_FLAGS = [
   'gateway',
   'search',
@@ -179,13 +199,7 @@ const onboarding = [
   defineTopic({
     name: 'api_key.created',
     version: 1,
-    payload: Payload({
-      store_id: Uuid(),
-      key_id: Uuid(),
-      role: RoleSchema(),
-      prefix: Type.String({ minLength: 4, maxLength: 32 }),
-      by_user_id: Uuid(),
-    }),
+    payload: ApiKeyEventPayload(),
     publisher: 'gateway',
     subscribers: ['notifier'],
     orderingKey: 'store_id',
@@ -194,13 +208,7 @@ const onboarding = [
   defineTopic({
     name: 'api_key.revoked',
     version: 1,
-    payload: Payload({
-      store_id: Uuid(),
-      key_id: Uuid(),
-      role: RoleSchema(),
-      prefix: Type.String({ minLength: 4, maxLength: 32 }),
-      by_user_id: Uuid(),
-    }),
+    payload: ApiKeyEventPayload(),
     publisher: 'gateway',
     subscribers: [],
     orderingKey: 'store_id',
@@ -209,13 +217,7 @@ const onboarding = [
   defineTopic({
     name: 'widget_key.created',
     version: 1,
-    payload: Payload({
-      store_id: Uuid(),
-      key_id: Uuid(),
-      prefix: Type.String({ minLength: 4, maxLength: 32 }),
-      allowed_origins: Type.Array(Url(), { minItems: 1, maxItems: 20 }),
-      by_user_id: Uuid(),
-    }),
+    payload: WidgetKeyEventPayload(),
     publisher: 'gateway',
     subscribers: [],
     orderingKey: 'store_id',
@@ -224,13 +226,7 @@ const onboarding = [
   defineTopic({
     name: 'widget_key.revoked',
     version: 1,
-    payload: Payload({
-      store_id: Uuid(),
-      key_id: Uuid(),
-      prefix: Type.String({ minLength: 4, maxLength: 32 }),
-      allowed_origins: Type.Array(Url(), { minItems: 1, maxItems: 20 }),
-      by_user_id: Uuid(),
-    }),
+    payload: WidgetKeyEventPayload(),
     publisher: 'gateway',
     subscribers: [],
     orderingKey: 'store_id',
