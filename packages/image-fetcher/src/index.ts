@@ -1,0 +1,13 @@
+export type { ResolvedAddress, ResolveHost } from './connect-guard.ts';
+export {
+  ImageFetchError,
+  type ImageFetchErrorOptions,
+  type ImageFetchFailure,
+  isImageFetchError,
+} from './image-fetch-error.ts';
+export {
+  createImageFetcher,
+  type FetchedImage,
+  type ImageFetcher,
+  type ImageFetcherOptions,
+} from './image-fetcher.ts';
