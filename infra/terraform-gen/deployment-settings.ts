@@ -42,6 +42,9 @@ export function serviceProfile(service: ServiceName): ServiceProfile {
 export const SECRET_ENV: Readonly<Record<string, readonly ServiceName[]>> = {
   DATABASE_URL: SERVICE_NAMES,
   WIDGET_TOKEN_SECRET: ['gateway'],
+  // The gateway signs principal assertions with it and services verify them; every service's
+  // config requires it in production.
+  INTERNAL_AUTH_SECRET: SERVICE_NAMES,
   STRIPE_SECRET_KEY: ['billing'],
   SENDGRID_API_KEY: ['notifier'],
   TWILIO_AUTH_TOKEN: ['notifier'],

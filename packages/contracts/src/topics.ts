@@ -164,22 +164,25 @@ const onboarding = [
     version: 1,
     payload: Payload({
       store_id: Uuid(),
-      changed: Type.Array(Type.Enum(['company', 'billing_email', 'time_zone']), {
-        minItems: 1,
-        uniqueItems: true,
-      }),
+      changed: Type.Array(
+        Type.Enum(['company', 'billing_email', 'time_zone', 'search_confidence_threshold']),
+        { minItems: 1, uniqueItems: true },
+      ),
       /** The current value of every setting, so consumers never call back for it. */
       settings: Payload({
         company: Type.String({ minLength: 1, maxLength: 200 }),
         billing_email: Email(),
         time_zone: TimeZone(),
+        search_confidence_threshold: Ratio(),
       }),
       changed_by_user_id: Uuid(),
     }),
     publisher: 'gateway',
-    subscribers: ['billing', 'notifier'],
+    subscribers: ['billing', 'notifier', 'search'],
     orderingKey: 'store_id',
-    description: 'Store settings changed; billing updates the customer email, the notifier the time zone.',
+    description:
+      'Store settings changed; billing updates the customer email, the notifier the time zone, search ' +
+      'the confidence threshold below which it hands a search to a concierge.',
   }),
   defineTopic({
     name: 'user.created',

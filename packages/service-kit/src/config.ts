@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -94,6 +96,16 @@ export const baseConfigSchema = Type.Object({
     default: 9_000,
     description: 'Graceful shutdown budget after SIGTERM (Cloud Run kills at 10 s)',
   }),
+  INTERNAL_AUTH_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      secret: true,
+      requiredWhen: { NODE_ENV: 'production' },
+      expected: 'at least 32 characters',
+      description:
+        'HMAC key of the principal assertions the gateway forwards to services; unset outside production → derived from the install',
+    }),
+  ),
 });
 
 export type BaseConfig = Static<typeof baseConfigSchema>;
@@ -259,4 +271,23 @@ export function configTableMarkdown(schema: TObject): string {
     lines.push(`| \`${row.name}\` | ${cell(row.type)} | ${cell(value)} | ${cell(description)} |`);
   }
   return lines.join('\n');
+}
+
+/** The settings that tell one install (one database) from another. */
+export type InstallConfig = Pick<BaseConfig, 'NODE_ENV' | 'DATABASE_URL' | 'NLYZER_DATA_DIR'>;
+
+/**
+ * A secret variable's value, or outside production a value derived from the install's
+ * database location: every process of one dev install (each service, each CLI command)
+ * agrees on it without anyone generating a secret, while two installs never share one.
+ * `purpose` keeps the derived secrets of different variables apart.
+ */
+export function secretOrInstallDefault(
+  config: InstallConfig,
+  secret: { variable: string; value: string | undefined; purpose: string },
+): string {
+  if (secret.value) return secret.value;
+  if (config.NODE_ENV === 'production') throw new TypeError(`${secret.variable} is required in production`);
+  const install = config.DATABASE_URL ?? path.resolve(config.NLYZER_DATA_DIR);
+  return createHash('sha256').update(`nlyzer-dev-${secret.purpose}:${install}`).digest('base64url');
 }

@@ -9,7 +9,9 @@ export {
   configTableMarkdown,
   type Env,
   type EnvVarOptions,
+  type InstallConfig,
   loadConfig,
+  secretOrInstallDefault,
   withBaseConfig,
 } from './config.ts';
 export { type App, type CreateAppOptions, createApp, type RouteModule } from './create-app.ts';
@@ -31,6 +33,14 @@ export {
   validationFailed,
 } from './errors.ts';
 export {
+  INTERNAL_PRINCIPAL_HEADER,
+  type InternalPrincipal,
+  internalAuthSecret,
+  type SignInternalPrincipalOptions,
+  signInternalPrincipal,
+  verifyInternalPrincipal,
+} from './internal-principal.ts';
+export {
   type ShutdownOptions,
   type ShutdownReport,
   type ShutdownStep,
@@ -40,5 +50,5 @@ export {
 } from './lifecycle.ts';
 export { type CreateLoggerOptions, createLogger, type Logger } from './logger.ts';
 export { sendProblem, toAppError } from './problem-json.ts';
-export type { JobHandler, ServiceDefinition, ServiceDeps } from './service-definition.ts';
+export type { DemoSeed, JobHandler, ServiceDefinition, ServiceDeps } from './service-definition.ts';
 export type { ServiceLifecycle, ServiceParts } from './service-parts.ts';

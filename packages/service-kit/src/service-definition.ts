@@ -14,6 +14,13 @@ export interface ServiceDeps<Config> {
   logger: Logger;
 }
 
+/** What the demo seeding has established so far, shared by the services' seedDemo in turn. */
+export interface DemoSeed {
+  storeId?: string;
+  /** Origins the demo widget key allows. */
+  widgetOrigins?: readonly string[];
+}
+
 export type JobHandler = (ctx: { scheduledAt: Date; logger: Logger }) => Promise<void>;
 
 /** What each package under services/ exports as `service`. The runtime wires everything from it. */
@@ -28,6 +35,10 @@ export interface ServiceDefinition<Config = any> {
   handlers?: { [T in TopicName]?: ConsumerHandler<T> };
   /** Scheduled jobs this service runs, by schedule-catalog job name. */
   jobs?: Partial<Record<JobName, JobHandler>>;
-  /** Seed demo data for `nlyzer dev` (idempotent). Returns lines to print. */
-  seedDemo?(deps: ServiceDeps<Config>): Promise<string[]>;
+  /**
+   * Seed demo data for `nlyzer dev` (idempotent). Returns lines to print. Services seed in
+   * catalog order; each may record facts for the later ones in `demo` (the gateway, first,
+   * records the demo store's id).
+   */
+  seedDemo?(deps: ServiceDeps<Config>, demo: DemoSeed): Promise<string[]>;
 }

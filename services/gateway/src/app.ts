@@ -1,11 +1,12 @@
 import type { TierName } from '@nlyzer/contracts';
-import { type App, createApp, type ServiceDeps } from '@nlyzer/service-kit';
+import { type App, createApp, internalAuthSecret, type ServiceDeps } from '@nlyzer/service-kit';
 import { type GatewayConfig, widgetTokenSecret } from './config.ts';
 import { createApiKeysFeature } from './features/api-keys/api-keys-feature.ts';
 import { createAuditLogFeature } from './features/audit-log/audit-log-feature.ts';
 import { createAuthentication } from './features/auth/authenticate.ts';
 import { createSessionFeature } from './features/auth/session-feature.ts';
 import type { SessionSettings } from './features/auth/sessions.ts';
+import { createServiceRoutingFeature } from './features/service-routing/service-routing-feature.ts';
 import { createSignupFeature } from './features/signup/signup-feature.ts';
 import { createStoreFeature } from './features/store/store-feature.ts';
 import { createTeamFeature } from './features/team/team-feature.ts';
@@ -65,4 +66,11 @@ export async function registerGatewayFeatures(
   );
   await app.register(createStoreFeature({ db, outbox }));
   await app.register(createAuditLogFeature({ db }));
+  await app.register(
+    createServiceRoutingFeature({
+      searchUrl: config.SEARCH_SERVICE_URL,
+      timeoutMs: config.SEARCH_SERVICE_TIMEOUT_MS,
+      principalSecret: internalAuthSecret(config),
+    }),
+  );
 }

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { withBaseConfig } from '@nlyzer/service-kit';
+import { type InstallConfig, secretOrInstallDefault, withBaseConfig } from '@nlyzer/service-kit';
 import Type, { type Static } from 'typebox';
 
 export const gatewayConfigSchema = withBaseConfig(
@@ -30,6 +28,20 @@ export const gatewayConfigSchema = withBaseConfig(
       default: 120,
       description: 'Widget token requests per client IP per minute',
     }),
+    SEARCH_SERVICE_URL: Type.String({
+      format: 'uri',
+      pattern: '^https?://',
+      expected: 'an http:// or https:// URL',
+      default: 'http://127.0.0.1:8081',
+      description:
+        'Base URL of the search service, where /v1/search, /v1/catalog and /v1/search-settings are forwarded',
+    }),
+    SEARCH_SERVICE_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      maximum: 300_000,
+      default: 30_000,
+      description: 'How long the gateway waits for the search service before answering 503',
+    }),
   }),
 );
 
@@ -37,12 +49,14 @@ export type GatewayConfig = Static<typeof gatewayConfigSchema>;
 
 /**
  * The widget token key. Outside production it may be unset: it is then derived from the
- * install's database location, so every process of one dev install (gateway, search)
- * agrees on it without anyone generating a secret, while two installs never share one.
+ * install, so the gateway and search of one dev install agree on it (search passes its own config).
  */
-export function widgetTokenSecret(config: GatewayConfig): string {
-  if (config.WIDGET_TOKEN_SECRET) return config.WIDGET_TOKEN_SECRET;
-  if (config.NODE_ENV === 'production') throw new TypeError('WIDGET_TOKEN_SECRET is required in production');
-  const install = config.DATABASE_URL ?? path.resolve(config.NLYZER_DATA_DIR);
-  return createHash('sha256').update(`nlyzer-dev-widget-token:${install}`).digest('base64url');
+export function widgetTokenSecret(
+  config: InstallConfig & Pick<GatewayConfig, 'WIDGET_TOKEN_SECRET'>,
+): string {
+  return secretOrInstallDefault(config, {
+    variable: 'WIDGET_TOKEN_SECRET',
+    value: config.WIDGET_TOKEN_SECRET,
+    purpose: 'widget-token',
+  });
 }

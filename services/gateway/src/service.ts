@@ -10,5 +10,5 @@ export const service: ServiceDefinition<GatewayConfig> = {
   migrations: { schema: 'core', folder: new URL('../migrations/', import.meta.url) },
   build: (deps) => buildGatewayApp(deps),
   handlers: { 'onboarding.completed': markStoreLive },
-  seedDemo: (deps) => seedDemoStore(deps),
+  seedDemo: (deps, demo) => seedDemoStore(deps, demo),
 };

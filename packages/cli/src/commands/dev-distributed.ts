@@ -107,7 +107,12 @@ export async function devDistributedCommand(env: Env, io: CommandIo): Promise<nu
       spawnChild(
         service.name,
         ['serve', service.name],
-        { ...childEnv, PORT: String(servicePort(service.name, config)) },
+        {
+          ...childEnv,
+          PORT: String(servicePort(service.name, config)),
+          // The gateway forwards the search API to the search process.
+          SEARCH_SERVICE_URL: `http://127.0.0.1:${servicePort('search', config)}`,
+        },
         io,
         width,
       ),

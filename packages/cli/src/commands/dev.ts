@@ -84,7 +84,12 @@ export async function devCommand(env: Env, io: CommandIo): Promise<number> {
       services,
       db,
       bus: createInProcessBus({ logger }),
-      envFor: (service) => ({ ...env, PORT: String(ports[service.name]) }),
+      // The gateway forwards the search API to search's port in this install.
+      envFor: (service) => ({
+        ...env,
+        PORT: String(ports[service.name]),
+        ...(ports.search === undefined ? {} : { SEARCH_SERVICE_URL: `http://127.0.0.1:${ports.search}` }),
+      }),
       loggerFor: (service) => loggerFor(service.name),
       logger,
       pull: true,

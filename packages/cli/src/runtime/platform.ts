@@ -3,6 +3,7 @@ import { SCHEDULES } from '@nlyzer/contracts';
 import type { Database } from '@nlyzer/db';
 import { createScheduler, type JobHandler, type Scheduler } from '@nlyzer/scheduler';
 import {
+  type DemoSeed,
   type Env,
   type Logger,
   type ServiceDefinition,
@@ -95,9 +96,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     scheduler,
     async seedDemo() {
       const seeded = [];
+      const demo: DemoSeed = {};
       for (const { definition, deps } of services) {
         if (definition.seedDemo)
-          seeded.push({ service: definition.name, lines: await definition.seedDemo(deps) });
+          seeded.push({ service: definition.name, lines: await definition.seedDemo(deps, demo) });
       }
       return seeded;
     },

@@ -123,7 +123,12 @@ describe('the Pub/Sub push route with a push identity', () => {
 });
 
 describe('the push identity config', () => {
-  const cloudRun = { NODE_ENV: 'production', BUS_DRIVER: 'pubsub', GOOGLE_CLOUD_PROJECT: 'nlyzer-test' };
+  const cloudRun = {
+    NODE_ENV: 'production',
+    BUS_DRIVER: 'pubsub',
+    GOOGLE_CLOUD_PROJECT: 'nlyzer-test',
+    INTERNAL_AUTH_SECRET: 's'.repeat(40),
+  };
 
   it('is required in production with push delivery, naming both variables', () => {
     const error = (() => {

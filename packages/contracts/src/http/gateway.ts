@@ -57,7 +57,7 @@ export const StoreView = Type.Object({
   time_zone: Type.String(),
   billing_email: Type.String(),
   platform: Type.Union([PlatformSchema(), Type.Null()]),
-  search_confidence_threshold: Type.Number(),
+  search_confidence_threshold: Ratio(),
   widget_theme: Type.Union([WidgetTheme, Type.Null()]),
   /** When search went live (the first catalog import finished); null while onboarding. */
   live_at: Type.Union([DateTime(), Type.Null()]),

@@ -72,7 +72,12 @@ describe('sessions and authentication', () => {
 
   it('marks a production cookie Secure', async () => {
     const production = await gateway.buildApp({
-      env: { NODE_ENV: 'production', WIDGET_TOKEN_SECRET: 'x'.repeat(40), AUTH_RATE_LIMIT_PER_MINUTE: '100' },
+      env: {
+        NODE_ENV: 'production',
+        WIDGET_TOKEN_SECRET: 'x'.repeat(40),
+        INTERNAL_AUTH_SECRET: 'y'.repeat(40),
+        AUTH_RATE_LIMIT_PER_MINUTE: '100',
+      },
     });
     const { email } = await signUp(gateway);
     const response = await production.inject({

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ServiceDeps } from '@nlyzer/service-kit';
+import type { DemoSeed, ServiceDeps } from '@nlyzer/service-kit';
 import type { GatewayConfig } from '../../config.ts';
 import { withStoreEvents } from '../../core-transaction.ts';
 import { createArgon2Hasher, type PasswordHasher } from '../../passwords.ts';
@@ -28,6 +28,7 @@ export const DEMO_ORIGINS = [
  */
 export async function seedDemoStore(
   deps: Pick<ServiceDeps<GatewayConfig>, 'db' | 'outbox'>,
+  demo: DemoSeed = {},
   passwords: PasswordHasher = createArgon2Hasher(),
 ): Promise<string[]> {
   const { db, outbox } = deps;
@@ -98,6 +99,8 @@ export async function seedDemoStore(
     );
     return { apiKey: apiKey.key, widgetKey: widgetKey.key };
   });
+  demo.storeId = storeId;
+  demo.widgetOrigins = DEMO_ORIGINS;
 
   return [
     `demo store: ${DEMO_COMPANY} (${storeId})`,

@@ -17,12 +17,12 @@ export interface StoreFeatureDeps {
 }
 
 /** Settings other services keep a copy of: a change to any of them is announced. */
-const ANNOUNCED = ['company', 'billing_email', 'time_zone'] as const;
-type Setting = (typeof ANNOUNCED)[number] | 'search_confidence_threshold' | 'widget_theme';
+const ANNOUNCED = ['company', 'billing_email', 'time_zone', 'search_confidence_threshold'] as const;
+type Setting = (typeof ANNOUNCED)[number] | 'widget_theme';
 
 function changedSettings(before: StoreRow, after: StoreRow): Setting[] {
   const changed: Setting[] = [];
-  for (const name of [...ANNOUNCED, 'search_confidence_threshold'] as const) {
+  for (const name of ANNOUNCED) {
     if (before[name] !== after[name]) changed.push(name);
   }
   if (JSON.stringify(before.widget_theme) !== JSON.stringify(after.widget_theme))
@@ -97,6 +97,7 @@ export function createStoreFeature(deps: StoreFeatureDeps): RouteModule {
                 company: after.company,
                 billing_email: after.billing_email,
                 time_zone: after.time_zone,
+                search_confidence_threshold: after.search_confidence_threshold,
               },
               changed_by_user_id: principal.accountableUserId,
             });

@@ -76,9 +76,15 @@ describe('store settings and platform', () => {
       widget_theme: { primary_color: '#112233', position: 'bottom-left' },
     });
     const event = await gateway.waitForEvent('store.settings_updated', (e) => e.store_id === owner.storeId);
-    expect(event.payload).toMatchObject({
-      changed: ['company', 'billing_email', 'time_zone'],
-      settings: { company: 'Acme Two', billing_email: 'billing@example.com', time_zone: 'Asia/Tokyo' },
+    expect(event.payload).toEqual({
+      store_id: owner.storeId,
+      changed: ['company', 'billing_email', 'time_zone', 'search_confidence_threshold'],
+      settings: {
+        company: 'Acme Two',
+        billing_email: 'billing@example.com',
+        time_zone: 'Asia/Tokyo',
+        search_confidence_threshold: 0.72,
+      },
       changed_by_user_id: owner.userId,
     });
 
@@ -95,6 +101,16 @@ describe('store settings and platform', () => {
       (await gateway.app.inject({ method: 'GET', url: '/v1/store', headers: bearer(owner.token) })).json(),
     ).toMatchObject({
       widget_theme: { primary_color: '#000000' },
+    });
+  });
+
+  it('announces a confidence threshold change alone, with every current setting', async () => {
+    const owner = await signUp(gateway);
+    expect((await patch(bearer(owner.token), { search_confidence_threshold: 0.55 })).statusCode).toBe(200);
+    const event = await gateway.waitForEvent('store.settings_updated', (e) => e.store_id === owner.storeId);
+    expect(event.payload).toMatchObject({
+      changed: ['search_confidence_threshold'],
+      settings: { company: 'Acme Outfitters', search_confidence_threshold: 0.55 },
     });
   });
 

@@ -82,6 +82,7 @@ describe('onboarding flow', () => {
     await expect(verifyWidgetToken(minted.json().token, 'https://shop.example', secret)).resolves.toEqual({
       storeId: created.store.id,
       keyId: widgetKey.json().widget_key.id,
+      tier: 'starter',
     });
 
     const wrongOrigin = await gateway.app.inject({

@@ -63,7 +63,7 @@ export function createWidgetTokenFeature(deps: WidgetTokenFeatureDeps): RouteMod
           throw new AppError('origin_not_allowed', 'This widget key is not enabled for the page origin');
         }
         const { token, expiresAt } = await signWidgetToken(
-          { storeId: key.store_id, keyId: key.key_id, origin },
+          { storeId: key.store_id, keyId: key.key_id, origin, tier: key.tier },
           secret,
         );
         return { token, expires_at: expiresAt.toISOString(), store_id: key.store_id };

@@ -5,7 +5,7 @@ import { signWidgetToken, verifyWidgetToken, WIDGET_TOKEN_TTL_SECONDS } from './
 
 const SECRET = 'a-widget-token-secret-of-enough-length';
 const ORIGIN = 'https://shop.example';
-const claims = { storeId: randomUUID(), keyId: randomUUID(), origin: ORIGIN };
+const claims = { storeId: randomUUID(), keyId: randomUUID(), origin: ORIGIN, tier: 'growth' as const };
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
   try {
@@ -22,6 +22,7 @@ describe('widget tokens', () => {
     await expect(verifyWidgetToken(token, ORIGIN, SECRET)).resolves.toEqual({
       storeId: claims.storeId,
       keyId: claims.keyId,
+      tier: 'growth',
     });
     expect(Math.round((expiresAt.getTime() - Date.now()) / 1000)).toBeGreaterThan(
       WIDGET_TOKEN_TTL_SECONDS - 5,

@@ -1,3 +1,4 @@
+import { TIER_NAMES, type TierName } from '@nlyzer/contracts';
 import { AppError, unauthenticated } from '@nlyzer/service-kit';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
@@ -16,6 +17,8 @@ export interface WidgetTokenClaims {
   storeId: string;
   keyId: string;
   origin: string;
+  /** The store's tier when the token was minted: search applies its per-store limit without a lookup. */
+  tier: TierName;
 }
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
@@ -31,6 +34,7 @@ export async function signWidgetToken(
     store_id: claims.storeId,
     widget_key_id: claims.keyId,
     origin: claims.origin,
+    tier: claims.tier,
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
@@ -50,7 +54,7 @@ export async function verifyWidgetToken(
   token: string,
   origin: string | undefined,
   secret: string,
-): Promise<{ storeId: string; keyId: string }> {
+): Promise<{ storeId: string; keyId: string; tier: TierName }> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, keyOf(secret), {
@@ -69,8 +73,9 @@ export async function verifyWidgetToken(
       throw new AppError('unauthenticated', 'Invalid widget token', { cause: err });
     throw err;
   }
-  const { store_id: storeId, widget_key_id: keyId, origin: boundOrigin } = payload;
+  const { store_id: storeId, widget_key_id: keyId, origin: boundOrigin, tier } = payload;
   if (
+    !TIER_NAMES.includes(tier as TierName) ||
     typeof storeId !== 'string' ||
     !UUID.test(storeId) ||
     typeof keyId !== 'string' ||
@@ -81,5 +86,5 @@ export async function verifyWidgetToken(
   if (origin !== boundOrigin) {
     throw new AppError('origin_not_allowed', 'The widget token was issued for another origin');
   }
-  return { storeId, keyId };
+  return { storeId, keyId, tier: tier as TierName };
 }
