@@ -17,6 +17,11 @@ export interface OutboxOptions {
   batchSize?: number;
   /** Period of the relay's sweep for rows nobody kicked (a process died after commit). */
   intervalMs?: number;
+  /**
+   * Only write rows: a one-shot CLI command beside a running platform leaves publishing
+   * to that platform's relay, whose bus has the subscribers (this process's has none).
+   */
+  writeOnly?: boolean;
 }
 
 /**
@@ -126,7 +131,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   function kick(): void {
-    if (stopped) return;
+    if (stopped || options.writeOnly) return;
     drain().then(
       (result) => {
         if (result === 'busy' && !busyRetryTimer && !stopped) {
@@ -171,6 +176,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     kick,
     async flush() {
+      if (options.writeOnly) return;
       // Wait out another relay holding the lock: flush promises everything committed
       // before it was called has been published, by us or by that relay.
       while ((await drain()) === 'busy') {

@@ -8,6 +8,7 @@ import { devDistributedCommand } from './commands/dev-distributed.ts';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
+import { type SeedCatalogOptions, seedCatalogCommand } from './commands/seed-catalog.ts';
 import { serveCommand } from './commands/serve.ts';
 import { CliError } from './runtime/cli-error.ts';
 import { processIo } from './runtime/console-output.ts';
@@ -64,6 +65,18 @@ dlq
   .action(async (ids: string[], options: { all?: boolean; subscription?: string }) =>
     exitWith(await dlqReplayCommand({ ids, ...options }, env, io)),
   );
+
+const seed = program.command('seed').description('generated data for demos and evaluation');
+seed
+  .command('catalog')
+  .description('render a generated product catalog (photos + ground truth) and load it into a store')
+  .option('--products <n>', 'number of products', '100')
+  .option('--seed <n>', 'generator seed (same seed, same catalog)')
+  .option('--shopper-photos <k>', 'also render k shopper photos per product (evaluation queries)')
+  .option('--out <dir>', 'catalog folder (default: <NLYZER_DATA_DIR>/demo-catalog)')
+  .option('--store <id>', 'store to load into (default: the demo store)')
+  .option('--no-load', 'only write the files')
+  .action(async (options: SeedCatalogOptions) => exitWith(await seedCatalogCommand(options, env, io)));
 
 program
   .command('config')

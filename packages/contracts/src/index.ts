@@ -1,5 +1,7 @@
 export * from './envelope.ts';
+export * from './http/catalog.ts';
 export * from './http/gateway.ts';
+export * from './http/search.ts';
 export * from './primitives.ts';
 export * from './problem.ts';
 export * from './schedules.ts';

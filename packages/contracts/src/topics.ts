@@ -130,11 +130,11 @@ const onboarding = [
       created_at: DateTime(),
     }),
     publisher: 'gateway',
-    subscribers: ['billing', 'notifier', 'flags'],
+    subscribers: ['search', 'billing', 'notifier', 'flags'],
     orderingKey: 'store_id',
     description:
-      'A merchant signed up. Billing creates the payment customer and subscription, the notifier ' +
-      "records the store's time zone and billing contact, flags segments the store by tier.",
+      'A merchant signed up. Search sets up its search settings, billing creates the payment customer ' +
+      "and subscription, the notifier records the store's time zone and billing contact, flags segments the store by tier.",
   }),
   defineTopic({
     name: 'store.tier_changed',

@@ -27,6 +27,8 @@ interface DistortionProfile {
   fill: readonly [number, number];
   /** share of the object's box that may fall outside the frame on one side */
   cut: number;
+  /** share of the free space around the object its centre may wander off the frame's centre: shoppers aim at what they photograph */
+  drift: number;
   clutter: number;
   fragments: number;
   /** per-channel gain spread (white balance) and exposure spread */
@@ -47,6 +49,7 @@ const PROFILES: Readonly<Record<Difficulty, DistortionProfile>> = {
     skew: 3,
     fill: [0.65, 0.85],
     cut: 0,
+    drift: 0.15,
     clutter: 4,
     fragments: 1,
     cast: 0.05,
@@ -61,6 +64,7 @@ const PROFILES: Readonly<Record<Difficulty, DistortionProfile>> = {
     skew: 6,
     fill: [0.55, 0.85],
     cut: 0.06,
+    drift: 0.35,
     clutter: 10,
     fragments: 2,
     cast: 0.1,
@@ -75,6 +79,7 @@ const PROFILES: Readonly<Record<Difficulty, DistortionProfile>> = {
     skew: 10,
     fill: [0.45, 0.9],
     cut: 0.15,
+    drift: 0.7,
     clutter: 18,
     fragments: 3,
     cast: 0.18,
@@ -205,8 +210,8 @@ function sceneSvg(
     random.range(profile.fill[0], profile.fill[1]) * Math.min(width / turnedWidth, height / turnedHeight);
   const spanX = turnedWidth * scale;
   const spanY = turnedHeight * scale;
-  const shiftX = Math.max(0, (width - spanX) / 2) + profile.cut * spanX;
-  const shiftY = Math.max(0, (height - spanY) / 2) + profile.cut * spanY;
+  const shiftX = Math.max(0, (width - spanX) / 2) * profile.drift + profile.cut * spanX;
+  const shiftY = Math.max(0, (height - spanY) / 2) * profile.drift + profile.cut * spanY;
   const ox = width / 2 + random.range(-shiftX, shiftX);
   const oy = height / 2 + random.range(-shiftY, shiftY);
   const cx = (mainDrawing.bounds.x0 + mainDrawing.bounds.x1) / 2;

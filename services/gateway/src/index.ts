@@ -1,4 +1,5 @@
 export { type GatewayConfig, gatewayConfigSchema, widgetTokenSecret } from './config.ts';
+export { findDemoStoreId } from './features/demo/seed-demo.ts';
 export {
   signWidgetToken,
   verifyWidgetToken,

@@ -8,12 +8,14 @@ export const CLI_ERROR_CODES = [
   'missing_environment',
   /** Another `nlyzer dev` already holds the data directory. */
   'dev_server_running',
-  /** `dlq replay` was given neither ids nor --all, or ids that are not numbers. */
+  /** `dlq replay` was given neither ids nor --all, or ids that are not numbers; `seed catalog` got a bad count or id. */
   'invalid_arguments',
   /** A port `nlyzer dev` wants is taken. */
   'port_in_use',
   /** A command needs tables `nlyzer migrate` has not created yet. */
   'database_not_migrated',
+  /** `seed catalog` found no store to load into. */
+  'no_store',
 ] as const;
 
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];

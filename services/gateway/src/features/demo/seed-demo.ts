@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Database } from '@nlyzer/db';
 import type { DemoSeed, ServiceDeps } from '@nlyzer/service-kit';
 import type { GatewayConfig } from '../../config.ts';
 import { withStoreEvents } from '../../core-transaction.ts';
@@ -108,4 +109,9 @@ export async function seedDemoStore(
     `demo API key: ${keys.apiKey}`,
     `demo widget key: ${keys.widgetKey} (origins: ${DEMO_ORIGINS.join(', ')})`,
   ];
+}
+
+/** The demo store `nlyzer dev` seeded on this database, if any (for operator commands like `nlyzer seed catalog`). */
+export async function findDemoStoreId(db: Database): Promise<string | undefined> {
+  return (await findLogin(db, DEMO_EMAIL))?.store_id;
 }
