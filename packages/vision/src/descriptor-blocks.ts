@@ -157,20 +157,29 @@ export function addLbpHistogram(
   }
 }
 
-/** Coarse silhouette: mean foreground weight in a grid over the whole frame. */
+/**
+ * Coarse silhouette: foreground weight summed in a grid over the whole frame, or over
+ * the object box (then it is the object's shape whatever its size and place).
+ */
 export function addForegroundLayout(
   out: Float32Array,
   offset: number,
   image: WorkingImage,
   foreground: Foreground,
   grid: number,
+  frame: 'image' | 'object' = 'image',
 ): void {
   const { width, height } = image;
+  const { weights, box } = foreground;
+  const whole = { x0: 0, y0: 0, x1: width, y1: height };
+  const { x0, y0, x1, y1 } = frame === 'object' ? box : whole;
   for (let y = 0; y < height; y++) {
-    const gy = Math.min(grid - 1, Math.floor((y * grid) / height));
+    const gy = cellOf(y + 0.5, y0, y1, grid);
+    if (gy < 0) continue;
     for (let x = 0; x < width; x++) {
-      const gx = Math.min(grid - 1, Math.floor((x * grid) / width));
-      out[offset + gy * grid + gx]! += foreground.weights[y * width + x]!;
+      const gx = cellOf(x + 0.5, x0, x1, grid);
+      if (gx < 0) continue;
+      out[offset + gy * grid + gx]! += weights[y * width + x]!;
     }
   }
 }

@@ -1,6 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createDescriptorEmbedder } from './descriptor-embedder.ts';
+import {
+  blockSimilarity,
+  createDescriptorEmbedder,
+  DEFAULT_DESCRIPTOR_CONFIG,
+} from './descriptor-embedder.ts';
 import { cosine, decodeSharp, decodeSvg, productSvg, render } from './test-images.ts';
 
 const embedder = createDescriptorEmbedder();
@@ -33,5 +37,21 @@ describe('descriptor embedder', () => {
       expect(similarity, name).toBeGreaterThan(0.8);
       expect(similarity - baseline, name).toBeGreaterThan(0.2);
     }
+  });
+
+  it('compares any subset of blocks as a descriptor of its own', async () => {
+    const a = await embedder.embed(await decodeSvg(product));
+    const b = await embedder.embed(await decodeSvg(other));
+    const everything = blockSimilarity(DEFAULT_DESCRIPTOR_CONFIG, [
+      'colour',
+      'orientation',
+      'silhouette',
+      'lbp',
+    ]);
+    expect(everything(a, b)).toBeCloseTo(cosine(a, b), 5);
+    const appearance = blockSimilarity(DEFAULT_DESCRIPTOR_CONFIG, ['colour', 'lbp']);
+    expect(appearance(a, a)).toBeCloseTo(1, 5);
+    expect(appearance(a, b)).not.toBeCloseTo(cosine(a, b), 2);
+    expect(blockSimilarity(DEFAULT_DESCRIPTOR_CONFIG, [])(a, b)).toBe(0);
   });
 });

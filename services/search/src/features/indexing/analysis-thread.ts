@@ -1,0 +1,24 @@
+// Entry of an indexing worker thread: analyses products with the built-in descriptor
+// embedder, off the main thread that serves searches.
+import { parentPort } from 'node:worker_threads';
+import { createDescriptorEmbedder } from '@nlyzer/vision';
+import { analyzeProductImages } from './image-analysis.ts';
+import type { AnalysisReply, AnalysisRequest } from './image-analyzer.ts';
+
+const embedder = createDescriptorEmbedder();
+const port = parentPort!;
+
+port.on('message', async (request: AnalysisRequest) => {
+  let reply: AnalysisReply;
+  try {
+    reply = { id: request.id, analysis: await analyzeProductImages(request.images, embedder) };
+  } catch (err) {
+    reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
+  }
+  const vectors =
+    reply.analysis?.images.flatMap((outcome) => (outcome.ok ? outcome.image.vectors : [])) ?? [];
+  port.postMessage(
+    reply,
+    vectors.map((vector) => vector.buffer as ArrayBuffer),
+  );
+});

@@ -1,0 +1,70 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import {
+  type DecodedImage,
+  decodeImage,
+  extractStyleDna,
+  type ImageEmbedder,
+  ImageRejectedError,
+  type StyleDna,
+} from '@nlyzer/vision';
+
+/** The same bounds as a shopper's upload: a catalog image is just as untrusted. */
+export const CATALOG_DECODE = { maxPixels: 50_000_000, maxSide: 512 } as const;
+
+export interface AnalyzedImage {
+  width: number;
+  height: number;
+  /** One per indexed view of the image, the original first. */
+  vectors: Float32Array[];
+}
+
+export type ImageOutcome = { ok: true; image: AnalyzedImage } | { ok: false; reason: string };
+
+export interface ProductAnalysis {
+  /** Read from the first image; null when it could not be decoded. */
+  styleDna: StyleDna | null;
+  images: ImageOutcome[];
+}
+
+/** The views of a catalog image that get a vector each: the original only (see the report on catalog views). */
+function indexedViews(image: DecodedImage): DecodedImage[] {
+  return [image];
+}
+
+/**
+ * Decodes a product's images (with the upload limits), reads the StyleDNA of the first
+ * and embeds every view of every image. Pure CPU apart from the decoder, so it runs the
+ * same on the main thread and in a worker thread. A refused image is an outcome with its
+ * reason, not an exception. `cooperative` yields to the event loop between steps, so a
+ * main thread serving searches is never blocked for longer than one step.
+ */
+export async function analyzeProductImages(
+  images: readonly Uint8Array[],
+  embedder: ImageEmbedder,
+  cooperative = false,
+): Promise<ProductAnalysis> {
+  const pause = cooperative ? () => yieldToEventLoop() : async () => {};
+  let styleDna: StyleDna | null = null;
+  const outcomes: ImageOutcome[] = [];
+  for (const [position, bytes] of images.entries()) {
+    let decoded: DecodedImage;
+    try {
+      decoded = await decodeImage(bytes, CATALOG_DECODE);
+    } catch (err) {
+      if (!(err instanceof ImageRejectedError)) throw err;
+      outcomes.push({ ok: false, reason: err.message });
+      continue;
+    }
+    if (position === 0) {
+      await pause();
+      styleDna = extractStyleDna(decoded);
+    }
+    const vectors: Float32Array[] = [];
+    for (const view of indexedViews(decoded)) {
+      await pause();
+      vectors.push(await embedder.embed(view));
+    }
+    outcomes.push({ ok: true, image: { width: decoded.width, height: decoded.height, vectors } });
+  }
+  return { styleDna, images: outcomes };
+}

@@ -1,0 +1,130 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { createDescriptorEmbedder, type ImageEmbedder } from '@nlyzer/vision';
+import { analyzeProductImages, type ProductAnalysis } from './image-analysis.ts';
+
+export interface AnalysisRequest {
+  id: number;
+  images: Uint8Array[];
+}
+
+export interface AnalysisReply {
+  id: number;
+  analysis?: ProductAnalysis;
+  error?: string;
+}
+
+/** Runs `analyzeProductImages` for the indexing worker, in worker threads when it can. */
+export interface ImageAnalyzer {
+  analyze(images: Uint8Array[], embedder: ImageEmbedder): Promise<ProductAnalysis>;
+  close(): Promise<void>;
+}
+
+export interface ImageAnalyzerOptions {
+  /** Worker threads; 0 keeps every analysis on the main thread. */
+  threads: number;
+}
+
+/**
+ * A thread per product in progress, leaving one core to the main thread: searches (and,
+ * with PGlite, the database itself) run there.
+ */
+export function defaultAnalysisThreads(concurrency: number): number {
+  return Math.max(1, Math.min(concurrency, availableParallelism() - 1));
+}
+
+const BUILT_IN = createDescriptorEmbedder();
+
+/** Threads rebuild the embedder from its name, so only the built-in descriptor (unchanged) goes there. */
+function runsInThreads(embedder: ImageEmbedder): boolean {
+  return (
+    embedder.id === BUILT_IN.id && embedder.version === BUILT_IN.version && embedder.dims === BUILT_IN.dims
+  );
+}
+
+interface PendingTask {
+  request: AnalysisRequest;
+  resolve(analysis: ProductAnalysis): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: PendingTask | null;
+}
+
+/**
+ * Decoding and the descriptor are synchronous CPU work (about 45 ms for a 256 px product
+ * image with StyleDNA): on the main thread they would hold up every search while a
+ * catalog indexes. Threads take them off; other embedders (ONNX runs natively off the
+ * thread already, OpenAI is a network call) and custom test embedders run on the main
+ * thread, yielding between steps.
+ */
+export function createImageAnalyzer(options: ImageAnalyzerOptions): ImageAnalyzer {
+  const slots: Slot[] = [];
+  const waiting: PendingTask[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function spawn(): Slot {
+    const worker = new Worker(new URL('./analysis-thread.ts', import.meta.url));
+    const slot: Slot = { worker, task: null };
+    worker.on('message', (reply: AnalysisReply) => {
+      const task = slot.task;
+      slot.task = null;
+      if (task !== null) {
+        if (reply.analysis !== undefined) task.resolve(reply.analysis);
+        else task.reject(new Error(`image analysis failed: ${reply.error}`));
+      }
+      dispatch();
+    });
+    const lost = (err: Error) => {
+      slots.splice(slots.indexOf(slot), 1);
+      slot.task?.reject(err);
+      slot.task = null;
+      if (!closed) dispatch();
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => {
+      if (slots.includes(slot)) lost(new Error(`image analysis thread exited with code ${code}`));
+    });
+    worker.unref();
+    slots.push(slot);
+    return slot;
+  }
+
+  function dispatch(): void {
+    while (waiting.length > 0) {
+      const slot =
+        slots.find((s) => s.task === null) ?? (slots.length < options.threads ? spawn() : undefined);
+      if (slot === undefined) return;
+      const task = waiting.shift()!;
+      slot.task = task;
+      slot.worker.postMessage(
+        task.request,
+        task.request.images.map((image) => image.buffer as ArrayBuffer),
+      );
+    }
+  }
+
+  return {
+    analyze(images, embedder) {
+      if (closed) return Promise.reject(new Error('the image analyzer is closed'));
+      if (options.threads === 0 || !runsInThreads(embedder))
+        return analyzeProductImages(images, embedder, true);
+      // Transferred to the thread: copies, so the caller's buffers stay usable.
+      const request = { id: nextId++, images: images.map((image) => new Uint8Array(image)) };
+      return new Promise<ProductAnalysis>((resolve, reject) => {
+        waiting.push({ request, resolve, reject });
+        dispatch();
+      });
+    },
+    async close() {
+      closed = true;
+      const closing = new Error('the image analyzer is closed');
+      for (const task of waiting.splice(0)) task.reject(closing);
+      for (const slot of slots) slot.task?.reject(closing);
+      await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import type { ImageFetcher } from '@nlyzer/image-fetcher';
+import type { ProductIndex } from '../../indexes/product-index.ts';
+import { pruneTombstones } from '../../indexes/vector-feed.ts';
+import type { SearchContext } from '../../search-context.ts';
+import { createImageAnalyzer, defaultAnalysisThreads } from './image-analyzer.ts';
+import { createImageLoader } from './image-loader.ts';
+import { type ProductIndexerDeps, processClaim } from './index-product.ts';
+import { claimWork, type QueueKey } from './indexing-queue.ts';
+import { intervalThrottle } from './indexing-runs.ts';
+
+export interface IndexingWorkerOptions {
+  /** Products in progress at once; INDEXING_CONCURRENCY by default. */
+  concurrency?: number;
+  /** Worker threads for decoding and embedding; 0 keeps them on the main thread. */
+  analysisThreads?: number;
+  /** A claim not finished within this is given to another worker (a crashed one never finishes). */
+  leaseSeconds?: number;
+  /** How often an idle worker looks for work queued by others (events, other instances). */
+  pollIntervalMs?: number;
+  maxAttempts?: number;
+  /** First retry delay; doubles per attempt, up to ten minutes. */
+  retryBaseMs?: number;
+  /** Tombstones older than this are pruned (see the vector feed). */
+  tombstoneMaxAgeMs?: number;
+  fetcher?: ImageFetcher;
+}
+
+export interface IndexingWorker {
+  start(): void;
+  /** Work was queued here: look now rather than at the next poll. */
+  wake(): void;
+  /** Stops claiming, lets the products in progress finish, releases threads and connections. */
+  stop(): Promise<void>;
+}
+
+const MAX_RETRY_DELAY_MS = 10 * 60_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
+
+/**
+ * Takes products off `search.indexing_queue` across stores, `concurrency` at a time, and
+ * indexes each (see processClaim). Claims carry a lease, so work a crashed instance held
+ * is picked up again after it expires. Any number of instances can run one.
+ */
+export function createIndexingWorker(
+  context: SearchContext,
+  productIndex: ProductIndex,
+  options: IndexingWorkerOptions = {},
+): IndexingWorker {
+  const { db, logger, config } = context;
+  const concurrency = options.concurrency ?? config.INDEXING_CONCURRENCY;
+  const leaseSeconds = options.leaseSeconds ?? 120;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const retryBaseMs = options.retryBaseMs ?? 5000;
+  const tombstoneMaxAgeMs = options.tombstoneMaxAgeMs ?? 7 * 24 * 3600_000;
+  const analyzer = createImageAnalyzer({
+    threads: options.analysisThreads ?? defaultAnalysisThreads(concurrency),
+  });
+  const loader = createImageLoader(context, options.fetcher);
+  const deps: ProductIndexerDeps = {
+    context,
+    productIndex,
+    loader,
+    analyzer,
+    throttle: intervalThrottle(1000),
+    maxAttempts: options.maxAttempts ?? 5,
+    retryDelayMs: (attempt) => {
+      const ceiling = Math.min(MAX_RETRY_DELAY_MS, retryBaseMs * 2 ** Math.max(0, attempt - 1));
+      return ceiling / 2 + Math.random() * (ceiling / 2);
+    },
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  const prunedAt = new Map<string, number>();
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let signal: (() => void) | undefined;
+  /** A wake-up that came while the loop was busy, not waiting: the next wait ends at once. */
+  let signalled = false;
+
+  const notify = () => {
+    if (signal === undefined) signalled = true;
+    signal?.();
+    signal = undefined;
+  };
+
+  function nextSignal(timeoutMs: number): Promise<void> {
+    if (signalled) {
+      signalled = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        signal = undefined;
+        resolve();
+      }, timeoutMs);
+      signal = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async function maybePrune(storeId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (prunedAt.get(storeId) ?? 0) < PRUNE_EVERY_MS) return;
+    prunedAt.set(storeId, now);
+    await db.withStore(storeId, (trx) => pruneTombstones(trx, storeId, tombstoneMaxAgeMs));
+  }
+
+  async function work(key: QueueKey): Promise<void> {
+    try {
+      const outcome = await processClaim(deps, key);
+      if (outcome === 'failed') logger.info({ ...key, outcome }, 'catalog product could not be indexed');
+      else logger.debug({ ...key, outcome }, 'catalog product processed');
+      await maybePrune(key.storeId);
+    } catch (err) {
+      // The claim's lease brings the row back; the next attempt counts towards the limit.
+      logger.error({ err, ...key }, 'indexing a catalog product failed');
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      const free = concurrency - inFlight.size;
+      if (free > 0) {
+        let claimed: QueueKey[] = [];
+        try {
+          claimed = await claimWork(db, free, leaseSeconds);
+        } catch (err) {
+          logger.error({ err }, 'claiming indexing work failed');
+        }
+        for (const key of claimed) {
+          const task: Promise<void> = work(key).finally(() => {
+            inFlight.delete(task);
+            notify();
+          });
+          inFlight.add(task);
+        }
+        // More may be due right away: look again before waiting.
+        if (claimed.length === free) continue;
+      }
+      if (running) await nextSignal(pollIntervalMs);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    wake: notify,
+    async stop() {
+      running = false;
+      notify();
+      await loop;
+      await Promise.all(inFlight);
+      await Promise.all([analyzer.close(), loader.close()]);
+    },
+  };
+}
