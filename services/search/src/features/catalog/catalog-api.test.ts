@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeImage, type ImageEmbedder } from '@nlyzer/vision';
+import { decodeImage, decodeLocalFeatures, type ImageEmbedder } from '@nlyzer/vision';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineProduct, productPhoto } from '../../../test/catalog-fixtures.ts';
 import {
@@ -101,6 +101,14 @@ describe('catalog API', () => {
     });
     expect(product.style_dna.colours.length).toBeGreaterThan(0);
     expect(product.style_keywords).toContain(product.style_dna.colours[0].name);
+    const image = await t.search.withStore(storeA, (trx) =>
+      trx
+        .selectFrom('search.product_images')
+        .select('local_features')
+        .where('product_id', '=', product.product_id)
+        .executeTakeFirstOrThrow(),
+    );
+    expect(decodeLocalFeatures(image.local_features!).points.length).toBeGreaterThan(0);
 
     const matches = await nearest(storeA, 2);
     expect(matches[0]?.metadata).toEqual({

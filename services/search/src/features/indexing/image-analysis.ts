@@ -1,8 +1,11 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
+  catalogViews,
   type DecodedImage,
   decodeImage,
+  encodeLocalFeatures,
   extractStyleDna,
+  type GeometricVerifier,
   type ImageEmbedder,
   ImageRejectedError,
   type StyleDna,
@@ -14,8 +17,10 @@ export const CATALOG_DECODE = { maxPixels: 50_000_000, maxSide: 512 } as const;
 export interface AnalyzedImage {
   width: number;
   height: number;
-  /** One per indexed view of the image, the original first. */
+  /** One per catalog view of the image (`catalogViews`: the original first, then relit and piled copies). */
   vectors: Float32Array[];
+  /** The original's keypoints for geometric re-ranking (`encodeLocalFeatures`). */
+  localFeatures: Uint8Array;
 }
 
 export type ImageOutcome = { ok: true; image: AnalyzedImage } | { ok: false; reason: string };
@@ -26,21 +31,18 @@ export interface ProductAnalysis {
   images: ImageOutcome[];
 }
 
-/** The views of a catalog image that get a vector each: the original only (see the report on catalog views). */
-function indexedViews(image: DecodedImage): DecodedImage[] {
-  return [image];
-}
-
 /**
- * Decodes a product's images (with the upload limits), reads the StyleDNA of the first
- * and embeds every view of every image. Pure CPU apart from the decoder, so it runs the
- * same on the main thread and in a worker thread. A refused image is an outcome with its
- * reason, not an exception. `cooperative` yields to the event loop between steps, so a
- * main thread serving searches is never blocked for longer than one step.
+ * Decodes a product's images (with the upload limits), reads the StyleDNA of the first,
+ * embeds every catalog view of every image and extracts each original's keypoints. Pure
+ * CPU apart from the decoder, so it runs the same on the main thread and in a worker
+ * thread. A refused image is an outcome with its reason, not an exception. `cooperative`
+ * yields to the event loop between steps, so a main thread serving searches is never
+ * blocked for longer than one step.
  */
 export async function analyzeProductImages(
   images: readonly Uint8Array[],
   embedder: ImageEmbedder,
+  verifier: GeometricVerifier,
   cooperative = false,
 ): Promise<ProductAnalysis> {
   const pause = cooperative ? () => yieldToEventLoop() : async () => {};
@@ -60,11 +62,16 @@ export async function analyzeProductImages(
       styleDna = extractStyleDna(decoded);
     }
     const vectors: Float32Array[] = [];
-    for (const view of indexedViews(decoded)) {
+    for (const view of catalogViews(decoded)) {
       await pause();
       vectors.push(await embedder.embed(view));
     }
-    outcomes.push({ ok: true, image: { width: decoded.width, height: decoded.height, vectors } });
+    await pause();
+    const localFeatures = encodeLocalFeatures(verifier.catalogFeatures(decoded));
+    outcomes.push({
+      ok: true,
+      image: { width: decoded.width, height: decoded.height, vectors, localFeatures },
+    });
   }
   return { styleDna, images: outcomes };
 }

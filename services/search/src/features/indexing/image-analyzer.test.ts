@@ -1,12 +1,18 @@
-import { createDescriptorEmbedder, createRgbHistogramEmbedder } from '@nlyzer/vision';
+import {
+  createDescriptorEmbedder,
+  createGeometricVerifier,
+  createRgbHistogramEmbedder,
+  decodeLocalFeatures,
+} from '@nlyzer/vision';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { productPhoto } from '../../../test/catalog-fixtures.ts';
 import { createImageAnalyzer } from './image-analyzer.ts';
 
 describe('image analyzer', () => {
-  const threaded = createImageAnalyzer({ threads: 1 });
-  const inline = createImageAnalyzer({ threads: 0 });
+  const verifier = () => createGeometricVerifier();
+  const threaded = createImageAnalyzer({ threads: 1, verifier });
+  const inline = createImageAnalyzer({ threads: 0, verifier });
   afterAll(async () => {
     await threaded.close();
     await inline.close();
@@ -20,6 +26,9 @@ describe('image analyzer', () => {
       inline.analyze(images, embedder),
     ]);
     expect(inThread).toEqual(onMain);
+    const [first] = onMain.images;
+    expect(first?.ok && first.image.vectors.length).toBeGreaterThan(1);
+    expect(first?.ok && decodeLocalFeatures(first.image.localFeatures).points.length).toBeGreaterThan(0);
     expect(onMain.images.map((outcome) => outcome.ok && outcome.image.width)).toEqual([256, 96]);
     expect(onMain.styleDna?.colours.length).toBeGreaterThan(0);
     // The caller's buffers are copied before they are handed to the thread.

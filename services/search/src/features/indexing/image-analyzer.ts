@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { createDescriptorEmbedder, type ImageEmbedder } from '@nlyzer/vision';
+import { createDescriptorEmbedder, type GeometricVerifier, type ImageEmbedder } from '@nlyzer/vision';
 import { analyzeProductImages, type ProductAnalysis } from './image-analysis.ts';
 
 export interface AnalysisRequest {
@@ -23,6 +23,8 @@ export interface ImageAnalyzer {
 export interface ImageAnalyzerOptions {
   /** Worker threads; 0 keeps every analysis on the main thread. */
   threads: number;
+  /** The main thread's keypoint detector (threads load their own). */
+  verifier(): Promise<GeometricVerifier>;
 }
 
 /**
@@ -54,10 +56,10 @@ interface Slot {
 }
 
 /**
- * Decoding and the descriptor are synchronous CPU work (about 45 ms for a 256 px product
- * image with StyleDNA): on the main thread they would hold up every search while a
- * catalog indexes. Threads take them off; other embedders (ONNX runs natively off the
- * thread already, OpenAI is a network call) and custom test embedders run on the main
+ * Decoding, StyleDNA, eight catalog views and keypoints are synchronous CPU work (well
+ * over 100 ms for one 256 px photo): on the main thread they would hold up every search
+ * while a catalog indexes. Threads take them off; other embedders (ONNX runs natively off
+ * the thread already, OpenAI is a network call) and custom test embedders run on the main
  * thread, yielding between steps.
  */
 export function createImageAnalyzer(options: ImageAnalyzerOptions): ImageAnalyzer {
@@ -110,8 +112,9 @@ export function createImageAnalyzer(options: ImageAnalyzerOptions): ImageAnalyze
   return {
     analyze(images, embedder) {
       if (closed) return Promise.reject(new Error('the image analyzer is closed'));
-      if (options.threads === 0 || !runsInThreads(embedder))
-        return analyzeProductImages(images, embedder, true);
+      if (options.threads === 0 || !runsInThreads(embedder)) {
+        return options.verifier().then((verifier) => analyzeProductImages(images, embedder, verifier, true));
+      }
       // Transferred to the thread: copies, so the caller's buffers stay usable.
       const request = { id: nextId++, images: images.map((image) => new Uint8Array(image)) };
       return new Promise<ProductAnalysis>((resolve, reject) => {

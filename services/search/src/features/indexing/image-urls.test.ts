@@ -96,7 +96,11 @@ describe('catalog images by URL', () => {
           .orderBy('vector_id')
           .execute(),
       );
-      expect(vectors.map((v) => v.image_position)).toEqual([0, 1]);
+      // Every catalog view of both photos, as many for each.
+      const perImage = vectors.filter((v) => v.image_position === 0).length;
+      expect(perImage).toBeGreaterThan(1);
+      expect(vectors.filter((v) => v.image_position === 1)).toHaveLength(perImage);
+      expect(vectors).toHaveLength(2 * perImage);
 
       const missing = await productView(t, owner, 'missing');
       expect(missing.index_state).toBe('failed');

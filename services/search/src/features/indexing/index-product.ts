@@ -155,6 +155,7 @@ export async function processClaim(deps: ProductIndexerDeps, key: QueueKey): Pro
     sha256: loaded[position]!.sha256,
     width: outcome.ok ? outcome.image.width : 0,
     height: outcome.ok ? outcome.image.height : 0,
+    localFeatures: outcome.ok ? outcome.image.localFeatures : null,
   }));
   const dna = analysis.styleDna;
 
@@ -216,7 +217,14 @@ async function writeImages(
   trx: SearchTransaction,
   storeId: string,
   productId: string,
-  images: { position: number; source: ImageSource; sha256: string; width: number; height: number }[],
+  images: {
+    position: number;
+    source: ImageSource;
+    sha256: string;
+    width: number;
+    height: number;
+    localFeatures: Uint8Array | null;
+  }[],
 ): Promise<void> {
   await trx
     .deleteFrom('search.product_images')
@@ -235,7 +243,7 @@ async function writeImages(
         sha256: image.sha256,
         width: image.width,
         height: image.height,
-        local_features: null,
+        local_features: image.localFeatures,
       })),
     )
     .execute();

@@ -54,6 +54,7 @@ export function createIndexingWorker(
   const tombstoneMaxAgeMs = options.tombstoneMaxAgeMs ?? 7 * 24 * 3600_000;
   const analyzer = createImageAnalyzer({
     threads: options.analysisThreads ?? defaultAnalysisThreads(concurrency),
+    verifier: () => context.embedders.verifier(),
   });
   const loader = createImageLoader(context, options.fetcher);
   const deps: ProductIndexerDeps = {
