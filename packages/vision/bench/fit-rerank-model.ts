@@ -6,6 +6,7 @@
  *   node bench/fit-rerank-model.ts [datasets-dir]
  */
 import {
+  createRerankQuery,
   DEFAULT_RERANK_MODEL,
   matchProbability,
   type RerankedCandidate,
@@ -43,7 +44,7 @@ const evidence: Evidence[] = data.queries.map((q) => {
   const top = rankGlobal(vector, index.products)
     .slice(0, DEPTH)
     .map((c) => ({ id: c.index, ...index.products[c.index]! }));
-  const candidates = rerankCandidates({ vector, features: verifier.features(q.image) }, top, { verifier });
+  const candidates = rerankCandidates(createRerankQuery(q.image, vector, verifier), top, { verifier });
   return { candidates, dev: q.dev, label: q.label };
 });
 
@@ -125,6 +126,27 @@ function recall(subset: Evidence[], model: RerankModel): string {
   return `${(r1 / subset.length).toFixed(3)}/${(r5 / subset.length).toFixed(3)}`;
 }
 
+/** Top candidates bucketed by their match probability: the share that was right, per bucket. */
+function reliability(subset: Evidence[], model: RerankModel): string {
+  const edges = [0, 0.1, 0.25, 0.5, 1];
+  const buckets = edges.slice(1).map(() => ({ n: 0, right: 0, p: 0 }));
+  for (const e of subset) {
+    const top = [...e.candidates].sort((a, b) => matchProbability(b, model) - matchProbability(a, model))[0];
+    if (!top) continue;
+    const p = matchProbability(top, model);
+    const bucket = buckets[edges.findIndex((edge, i) => p >= edge && p < (edges[i + 1] ?? 2))]!;
+    bucket.n++;
+    bucket.p += p;
+    if (data.catalog[top.id]!.label === e.label) bucket.right++;
+  }
+  return buckets
+    .map(
+      (b, i) =>
+        `[${edges[i]}, ${edges[i + 1]}): n=${b.n} mean p=${(b.p / Math.max(1, b.n)).toFixed(2)} right=${(b.right / Math.max(1, b.n)).toFixed(2)}`,
+    )
+    .join('; ');
+}
+
 const dev = evidence.filter((e) => e.dev);
 const heldOut = evidence.filter((e) => !e.dev);
 let best: { model: RerankModel; loss: number } | null = null;
@@ -152,3 +174,5 @@ console.log(
     held_out: recall(heldOut, DEFAULT_RERANK_MODEL),
   }),
 );
+log(`top-1 reliability, held-out half: ${reliability(heldOut, DEFAULT_RERANK_MODEL)}`);
+log(`top-1 reliability, dev half: ${reliability(dev, DEFAULT_RERANK_MODEL)}`);

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RerankModel, rerankCandidates } from '../src/candidate-rerank.ts';
+import { createRerankQuery, type RerankModel, rerankCandidates } from '../src/candidate-rerank.ts';
 import { decodeImage } from '../src/decode-image.ts';
 import type { DecodedImage } from '../src/embedder.ts';
 import type { GeometricVerifier, LocalFeatures } from '../src/geometric-verifier.ts';
@@ -109,7 +109,13 @@ export interface PipelineConfig {
   /** catalog views beside the original; null indexes the original only */
   views: ShopperViewOptions | null;
   /** re-rank of the global top candidates; null keeps the global order */
-  rerank: { depth: number; model: RerankModel; geometry: boolean } | null;
+  rerank: {
+    depth: number;
+    model: RerankModel;
+    geometry: boolean;
+    /** compare the whole photo's colour and texture instead of its middle's */
+    wholePhoto?: boolean;
+  } | null;
 }
 
 export interface IndexedProduct {
@@ -184,9 +190,10 @@ export function search(
   if (!rerank)
     return { order: ranked.map((c) => c.index), topScore: ranked[0]?.score ?? 0, queryMs: embedMs };
   const [reranked, rerankMs] = cpuMs(() => {
-    const features = rerank.geometry ? verifier.features(image) : null;
+    const query = createRerankQuery(image, vector, rerank.geometry ? verifier : null);
+    if (rerank.wholePhoto) query.appearance = null;
     const top = ranked.slice(0, rerank.depth).map((c) => ({ id: c.index, ...index.products[c.index]! }));
-    return rerankCandidates({ vector, features }, top, { verifier, model: rerank.model });
+    return rerankCandidates(query, top, { verifier, model: rerank.model });
   });
   const order = [...reranked.map((r) => r.id), ...ranked.slice(rerank.depth).map((c) => c.index)];
   return { order, topScore: reranked[0]?.score ?? 0, queryMs: embedMs + rerankMs };

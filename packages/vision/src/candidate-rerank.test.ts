@@ -1,9 +1,15 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { matchProbability, type RerankCandidate, rerankCandidates } from './candidate-rerank.ts';
+import {
+  createRerankQuery,
+  matchProbability,
+  type RerankCandidate,
+  type RerankQuery,
+  rerankCandidates,
+} from './candidate-rerank.ts';
 import { createDescriptorEmbedder } from './descriptor-embedder.ts';
 import type { DecodedImage } from './embedder.ts';
-import { createGeometricVerifier, type GeometricVerifier, type LocalFeatures } from './geometric-verifier.ts';
+import { createGeometricVerifier, type GeometricVerifier } from './geometric-verifier.ts';
 import { catalogViews } from './shopper-views.ts';
 import { decodeSharp, productSvg, render } from './test-images.ts';
 
@@ -16,7 +22,7 @@ const products = [
 
 let verifier: GeometricVerifier;
 let catalog: RerankCandidate<string>[];
-let query: { vector: Float32Array; features: LocalFeatures };
+let query: RerankQuery;
 
 async function index(id: string, image: DecodedImage): Promise<RerankCandidate<string>> {
   const vectors = await Promise.all(catalogViews(image).map((view) => embedder.embed(view)));
@@ -35,7 +41,7 @@ beforeAll(async () => {
   const photo = await decodeSharp(
     sharp(await sharp(pngs[0]).resize(300).toBuffer()).extend({ left: 60, top: 20, background: '#808080' }),
   );
-  query = { vector: await embedder.embed(photo), features: verifier.features(photo) };
+  query = createRerankQuery(photo, await embedder.embed(photo), verifier);
 }, 30_000);
 
 describe('candidate re-rank', () => {
@@ -68,12 +74,24 @@ describe('candidate re-rank', () => {
   it('falls back to the full cosine for vectors of another embedder', () => {
     const vector = new Float32Array(16).fill(0.25);
     const reranked = rerankCandidates(
-      { vector, features: null },
+      { vector, appearance: null, features: null },
       [{ id: 'x', vectors: [new Float32Array(16).fill(0.25)], features: null }],
       { verifier },
     );
     expect(reranked[0]!.appearance).toBeCloseTo(1, 5);
     expect(reranked[0]!.similarity).toBeCloseTo(1, 5);
+  });
+
+  it('compares the middle of the photo, where the product is held, rather than the whole shelf', () => {
+    expect(query.appearance).not.toBeNull();
+    expect(query.appearance!.length).toBeLessThan(query.vector.length);
+    const middle = rerankCandidates(query, [catalog[0]!], { verifier })[0]!;
+    const whole = rerankCandidates({ ...query, appearance: null }, [catalog[0]!], { verifier })[0]!;
+    expect(middle.similarity).toBe(whole.similarity);
+    expect(middle.appearance).not.toBe(whole.appearance);
+    expect(
+      createRerankQuery({ width: 8, height: 8, data: new Uint8Array(192) }, query.vector, null).features,
+    ).toBeNull();
   });
 
   it('is monotone in every piece of evidence', () => {

@@ -145,15 +145,24 @@ export const DEFAULT_DESCRIPTOR_CONFIG: DescriptorConfig = {
   centreBlocks: true,
 };
 
-/**
- * Cosine restricted to the blocks of the given kinds of two vectors of `config`: a
- * descriptor vector holds each block normalised to its weight, so any subset of blocks
- * is a smaller descriptor in its own right.
- */
-export function blockSimilarity(
+/** `config` with only its blocks of the given kinds: a smaller descriptor of its own. */
+export function blocksOf(
   config: DescriptorConfig,
   kinds: readonly DescriptorBlock['kind'][],
-): (a: Float32Array, b: Float32Array) => number {
+): DescriptorConfig {
+  return { ...config, blocks: config.blocks.filter((block) => kinds.includes(block.kind)) };
+}
+
+/**
+ * Cuts the blocks of the given kinds out of a vector of `config` and L2-normalises
+ * them: the result equals describing the image with `blocksOf(config, kinds)`, since a
+ * vector holds each block normalised to its weight. So one stored vector also serves
+ * as any of its sub-descriptors.
+ */
+export function selectBlocks(
+  config: DescriptorConfig,
+  kinds: readonly DescriptorBlock['kind'][],
+): (vector: Float32Array) => Float32Array {
   const ranges: [number, number][] = [];
   let offset = 0;
   for (const block of config.blocks) {
@@ -161,18 +170,15 @@ export function blockSimilarity(
     if (kinds.includes(block.kind)) ranges.push([offset, offset + length]);
     offset += length;
   }
-  return (a, b) => {
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
+  const dims = ranges.reduce((total, [start, end]) => total + end - start, 0);
+  return (vector) => {
+    const out = new Float32Array(dims);
+    let at = 0;
     for (const [start, end] of ranges) {
-      for (let i = start; i < end; i++) {
-        ab += a[i]! * b[i]!;
-        aa += a[i]! * a[i]!;
-        bb += b[i]! * b[i]!;
-      }
+      out.set(vector.subarray(start, end), at);
+      at += end - start;
     }
-    return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+    return l2Normalise(out);
   };
 }
 

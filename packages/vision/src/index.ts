@@ -1,4 +1,5 @@
 export {
+  createRerankQuery,
   DEFAULT_RERANK_MODEL,
   matchProbability,
   type RerankCandidate,
@@ -10,11 +11,12 @@ export {
 } from './candidate-rerank.ts';
 export { type DecodeOptions, decodeImage, type ImageFormat, sniffImageFormat } from './decode-image.ts';
 export {
-  blockSimilarity,
+  blocksOf,
   createDescriptorEmbedder,
   DEFAULT_DESCRIPTOR_CONFIG,
   type DescriptorBlock,
   type DescriptorConfig,
+  selectBlocks,
 } from './descriptor-embedder.ts';
 export type { DecodedImage, ImageEmbedder } from './embedder.ts';
 export {

@@ -1,5 +1,6 @@
 import type { DecodedImage } from './embedder.ts';
 import { estimateForeground } from './foreground-weights.ts';
+import { type Box, cropImage } from './image-crop.ts';
 import { toWorkingImage } from './working-image.ts';
 
 /**
@@ -49,13 +50,6 @@ export const DEFAULT_SHOPPER_VIEWS: ShopperViewOptions = {
 const PILE_SIDE = 256;
 const MASK_SIDE = 128;
 
-interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
 /** The product's cut-out: foreground mask (at a coarse grid) and its box, in the image's pixels. */
 interface Cutout {
   box: Box;
@@ -99,19 +93,6 @@ function cutout(image: DecodedImage): Cutout {
           Math.min(working.width - 1, Math.floor(x * scale))
       ]! > 0.5,
   };
-}
-
-function crop(image: DecodedImage, box: Box): DecodedImage {
-  const x0 = Math.max(0, Math.floor(box.x0));
-  const y0 = Math.max(0, Math.floor(box.y0));
-  const width = Math.max(1, Math.min(image.width, Math.ceil(box.x1)) - x0);
-  const height = Math.max(1, Math.min(image.height, Math.ceil(box.y1)) - y0);
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const from = ((y0 + y) * image.width + x0) * 3;
-    data.set(image.data.subarray(from, from + width * 3), y * width * 3);
-  }
-  return { width, height, data };
 }
 
 function seededRandom(seed: number): () => number {
@@ -206,7 +187,7 @@ export function shopperViews(
     const { x0, y0, x1, y1 } = object.box;
     const w = x1 - x0;
     const h = y1 - y0;
-    views.push(crop(image, { x0: x0 + w * 0.2, y0: y0 + h * 0.2, x1: x1 - w * 0.2, y1: y1 - h * 0.2 }));
+    views.push(cropImage(image, { x0: x0 + w * 0.2, y0: y0 + h * 0.2, x1: x1 - w * 0.2, y1: y1 - h * 0.2 }));
   }
   return views;
 }

@@ -19,11 +19,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CATALOG_SEED } from '@nlyzer/demo-catalog';
-import { createDescriptorEmbedder, decodeImage, extractStyleDna, type ImageEmbedder } from '@nlyzer/vision';
+import { createDescriptorEmbedder, decodeImage, extractStyleDna } from '@nlyzer/vision';
 import { productSummaries } from '../src/features/image-search/search-products.ts';
 import { CATALOG_DECODE } from '../src/features/indexing/image-analysis.ts';
 import { readSettings } from '../src/features/store-settings/settings-store.ts';
-import { vectorFromBytes } from '../src/indexes/vector-bytes.ts';
 import { benchCatalog, firstProducts, type ShopperPhoto, shopperPhotos } from './bench-photos.ts';
 import {
   ascending,
@@ -46,6 +45,7 @@ import {
   startBenchSearch,
 } from './bench-search-app.ts';
 import { type LoadOutcome, runLoad } from './http-load.ts';
+import { indexAgreement } from './index-agreement.ts';
 import { padStore } from './pad-store.ts';
 
 const { values: args } = parseArgs({
@@ -73,7 +73,6 @@ const CATALOG_PRODUCTS = Math.max(REAL_PRODUCTS, 300);
 const PHOTOS = 50;
 /** What the engine asks the index for when a widget wants its default 12 results (6 vectors per result, at least 60). */
 const ENGINE_TOP_K = 72;
-const RECALL_K = 10;
 /** The enterprise tier's widget searches per store per minute, less a margin: more would be refused. */
 const RATE_BUDGET = 5_900;
 
@@ -367,9 +366,7 @@ async function breakdown(
     index: [] as number[],
   };
   const sql = { settings: [] as number[], summaries: [] as number[] };
-  const exact = await exactScan(search, store, embedder);
-  let agreed = 0;
-  let sameFirstProduct = 0;
+  const agreement = await indexAgreement(context, store, embedder);
   for (let round = 0; round < 2; round++) {
     for (const { bytes } of photos) {
       let t = performance.now();
@@ -384,12 +381,7 @@ async function breakdown(
       t = performance.now();
       const matches = await index.query(store, vector, { topK: ENGINE_TOP_K });
       steps.index.push(performance.now() - t);
-      if (round === 0) {
-        const truth = exact(vector, RECALL_K);
-        const truthIds = new Set(truth.map((hit) => hit.id));
-        agreed += matches.slice(0, RECALL_K).filter((match) => truthIds.has(match.id)).length;
-        if (matches[0]?.metadata.productId === truth[0]?.productId) sameFirstProduct++;
-      }
+      if (round === 0) agreement.add(vector, matches);
       t = performance.now();
       await context.db.withStore(store, (trx) => readSettings(trx, store));
       sql.settings.push(performance.now() - t);
@@ -419,39 +411,10 @@ async function breakdown(
     engine_p50_ms: round(engine),
     ...Object.fromEntries(Object.entries(parts).map(([key, ms]) => [key, round(ms)])),
     engine_rest_ms: round(engine - accounted),
-    index_recall_at_10_on_photos: round(agreed / (photos.length * RECALL_K), 3),
-    index_first_product_as_exact: round(sameFirstProduct / photos.length, 3),
+    index_query_p95_ms: round(percentile(ascending(steps.index), 0.95)),
+    index_recall_at_10_on_photos: agreement.figures().index_recall_at_10,
+    index_first_product_as_exact: agreement.figures().index_first_product_as_exact,
     outside_engine_ms: round(median(alone.client) - engine),
     db: database.kind,
-  };
-}
-
-/** Exact nearest vectors of the store, read from Postgres: the truth the index's answers are checked against. */
-async function exactScan(
-  search: BenchSearch,
-  store: string,
-  embedder: ImageEmbedder,
-): Promise<(query: Float32Array, k: number) => { id: string; productId: string }[]> {
-  const rows = await search.context.db.withStore(store, (trx) =>
-    trx
-      .selectFrom('search.product_vectors')
-      .select(['vector_id', 'product_id', 'vector'])
-      .where('store_id', '=', store)
-      .where('embedder', '=', embedder.id)
-      .where('embedder_version', '=', embedder.version)
-      .execute(),
-  );
-  const vectors = rows.map((row) => ({
-    id: row.vector_id,
-    productId: row.product_id,
-    values: vectorFromBytes(row.vector),
-  }));
-  return (query, k) => {
-    const scored = vectors.map(({ id, productId, values }) => {
-      let score = 0;
-      for (let i = 0; i < values.length; i++) score += values[i]! * query[i]!;
-      return { id, productId, score };
-    });
-    return scored.sort((a, b) => b.score - a.score).slice(0, k);
   };
 }

@@ -18,7 +18,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CATALOG_SEED, DIFFICULTIES } from '@nlyzer/demo-catalog';
+import { decodeImage } from '@nlyzer/vision';
 import { CONFIDENCE_MODELS, type ConfidenceModel } from '../src/features/image-search/confidence.ts';
+import { CATALOG_DECODE } from '../src/features/indexing/image-analysis.ts';
 import { benchCatalog, type PhotoPlan, type ShopperPhoto, shopperPhotos } from './bench-photos.ts';
 import {
   jsonLinesOf,
@@ -45,6 +47,7 @@ import {
   modelConfidence,
   shippedConfidence,
 } from './confidence-calibration.ts';
+import { indexAgreement } from './index-agreement.ts';
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -123,6 +126,12 @@ try {
       products_per_s: round(loaded.products / loaded.seconds),
     });
     queries = await searchAll(search, photos);
+    measurements.push(
+      await indexCheck(
+        search,
+        photos.filter((_, i) => i % 6 === 0),
+      ),
+    );
   } finally {
     await search.close();
   }
@@ -217,6 +226,24 @@ async function searchAll(search: BenchSearch, all: ShopperPhoto[]): Promise<Quer
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   progress(`queries: ${all.length} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return done;
+}
+
+/** The index's answers to a sample of the photos against an exact scan (no padding: the store as loaded). */
+async function indexCheck(search: BenchSearch, sample: ShopperPhoto[]): Promise<Measurement> {
+  const { context } = search;
+  const embedder = await context.embedders.embedder(context.embedders.defaultKind);
+  const index = context.indexes.for(embedder);
+  const agreement = await indexAgreement(context, storeId, embedder);
+  for (const { bytes } of sample) {
+    const vector = await embedder.embed(await decodeImage(bytes, CATALOG_DECODE));
+    agreement.add(vector, await index.query(storeId, vector, { topK: 72 }));
+  }
+  return {
+    bench: 'search-quality',
+    part: 'index-agreement',
+    vectors: await index.count(storeId),
+    ...agreement.figures(),
+  };
 }
 
 async function searchPhoto(search: BenchSearch, token: string, bytes: Buffer): Promise<SearchResponseBody> {
