@@ -94,6 +94,7 @@ export const SYNC_ERROR_CODES = [
   'error_rate_exceeded',
   'internal',
 ] as const;
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 export const NOTIFICATION_TEMPLATES = [
   'welcome',
   'user_invited',
@@ -222,9 +223,11 @@ const onboarding = [
     version: 1,
     payload: WidgetKeyEventPayload(),
     publisher: 'gateway',
-    subscribers: [],
+    subscribers: ['sync-worker'],
     orderingKey: 'store_id',
-    description: 'A widget key (origin-bound, embeddable in the store page) was issued.',
+    description:
+      'A widget key (origin-bound, embeddable in the store page) was issued; the sync worker counts ' +
+      "the onboarding's snippet step done.",
   }),
   defineTopic({
     name: 'widget_key.revoked',
@@ -234,6 +237,24 @@ const onboarding = [
     subscribers: [],
     orderingKey: 'store_id',
     description: 'A widget key was revoked; widget tokens minted from it stop verifying at the gateway.',
+  }),
+  defineTopic({
+    name: 'onboarding.catalog_indexed',
+    version: 1,
+    payload: Payload({
+      store_id: Uuid(),
+      platform: PlatformSchema(),
+      /** The shop the widget goes into (Shopify domain, WooCommerce site, feed link), if known. */
+      storefront_url: Type.Union([Url(), Type.Null()]),
+      products_indexed: Count(),
+      products_failed: Count(),
+    }),
+    publisher: 'sync-worker',
+    subscribers: ['gateway'],
+    orderingKey: 'store_id',
+    description:
+      'The first import is indexed and its quality report written; the gateway issues the widget key ' +
+      'for the snippet (bound to the storefront) unless the store already has one.',
   }),
   defineTopic({
     name: 'onboarding.completed',
@@ -390,7 +411,8 @@ const catalog = [
           product_id: Uuid(),
           external_id: OpaqueId(),
           title: Type.String({ minLength: 1, maxLength: 500 }),
-          url: Url(),
+          description: Type.String({ maxLength: 10_000 }),
+          url: Type.Union([Url(), Type.Null()]),
           price: Type.Union([
             Payload({ amount_minor: Count(), currency: Type.String({ pattern: '^[A-Z]{3}$' }) }),
             Type.Null(),

@@ -52,6 +52,7 @@ describe('createEnvelope', () => {
             product_id: '0b9e7c4a-2d6f-4e8a-9c1b-3a5d7f9e1c2b',
             external_id: 'gid://shopify/Product/1',
             title: 'Linen shirt',
+            description: 'Washed linen, relaxed fit',
             url: 'https://acme.example/products/linen-shirt',
             price: { amount_minor: 4900, currency: 'USD' },
             categories: ['shirts'],

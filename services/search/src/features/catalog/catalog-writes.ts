@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Emit } from '@nlyzer/bus';
+import { catalogProductId } from '@nlyzer/contracts';
 import { sniffImageFormat } from '@nlyzer/vision';
 import type { Insertable } from 'kysely';
 import { chunks, removeProductVectors } from '../../indexes/vector-feed.ts';
@@ -14,7 +15,6 @@ import {
   inlineHashes,
   storeInlineImages,
 } from './inline-images.ts';
-import { apiProductId } from './product-ids.ts';
 
 /** An image of a catalog product: a URL the worker fetches, or the file itself. */
 export type CatalogImage = { url: string } | { data: Uint8Array; contentType?: string };
@@ -61,7 +61,7 @@ export interface PreparedProduct {
 }
 
 export function prepareProduct(storeId: string, product: CatalogProduct): PreparedProduct {
-  const productId = product.productId ?? apiProductId(storeId, product.externalId);
+  const productId = product.productId ?? catalogProductId(storeId, product.externalId);
   const inline: InlineImage[] = [];
   const sources: ImageSource[] = product.images.map((image) => {
     if ('url' in image) return { url: image.url };

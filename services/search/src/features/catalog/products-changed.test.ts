@@ -31,6 +31,7 @@ describe('catalog.products_changed', () => {
     product_id: randomUUID(),
     external_id: externalId,
     title: `Synced ${externalId}`,
+    description: '',
     url: `https://shop.example.com/products/${externalId}`,
     price: { amount_minor: 2500, currency: 'USD' },
     categories: ['shoes'],

@@ -22,6 +22,7 @@ export const applyProductsChanged: ConsumerHandler<'catalog.products_changed'> =
       productId: product.product_id,
       externalId: product.external_id,
       title: product.title,
+      description: product.description,
       url: product.url,
       price:
         product.price === null

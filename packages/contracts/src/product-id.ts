@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The product id of an API product: a name-based UUID (version 5, RFC 9562) of the
+ * The product id of a catalog product (pushed through the API or synced from a platform): a name-based UUID (version 5, RFC 9562) of the
  * external id in the store's namespace, so posting a product again keeps its id (and
  * its vectors' ids) without a lookup, and two stores never share one.
  */
-export function apiProductId(storeId: string, externalId: string): string {
+export function catalogProductId(storeId: string, externalId: string): string {
   const namespace = Buffer.from(storeId.replaceAll('-', ''), 'hex');
   const bytes = createHash('sha1').update(namespace).update(externalId, 'utf8').digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
