@@ -49,6 +49,7 @@ export {
   startService,
 } from './lifecycle.ts';
 export { type CreateLoggerOptions, createLogger, type Logger } from './logger.ts';
+export { merchantAccess } from './merchant-access.ts';
 export { sendProblem, toAppError } from './problem-json.ts';
 export type { DemoSeed, JobHandler, ServiceDefinition, ServiceDeps } from './service-definition.ts';
 export type { ServiceLifecycle, ServiceParts } from './service-parts.ts';

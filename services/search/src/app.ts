@@ -1,11 +1,16 @@
 import { widgetTokenSecret } from '@nlyzer/gateway';
-import { type App, createApp, internalAuthSecret, type ServiceDeps } from '@nlyzer/service-kit';
+import {
+  type App,
+  createApp,
+  internalAuthSecret,
+  merchantAccess,
+  type ServiceDeps,
+} from '@nlyzer/service-kit';
 import type { SearchConfig } from './config.ts';
 import { type CatalogIndexingOptions, registerCatalogFeatures } from './features/catalog/register-catalog.ts';
 import { createImageSearchFeature } from './features/image-search/image-search-feature.ts';
 import { createProductImagesFeature } from './features/image-search/product-images-feature.ts';
 import { createSearchEngine, type Reranker } from './features/image-search/search-engine.ts';
-import { merchantAccess } from './features/merchant-access/merchant-access.ts';
 import { createQueryImagesFeature } from './features/search-log/query-images-feature.ts';
 import { createSearchRecorder } from './features/search-log/search-recorder.ts';
 import { createStoreSettingsFeature } from './features/store-settings/store-settings-feature.ts';
@@ -52,7 +57,7 @@ export async function registerSearchFeatures(
 ): Promise<void> {
   const { config, outbox, logger } = context;
   // Registered before the features: its onRoute hook guards every merchant route declared after it.
-  await app.register(merchantAccess, { internalSecret: internalAuthSecret(config) });
+  await app.register(merchantAccess, { internalSecret: internalAuthSecret(config), audience: 'search' });
   const catalog = await registerCatalogFeatures(app, context, parts.catalog);
 
   const recorder = createSearchRecorder({ outbox, logger });
