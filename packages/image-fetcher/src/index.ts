@@ -11,3 +11,8 @@ export {
   type ImageFetcher,
   type ImageFetcherOptions,
 } from './image-fetcher.ts';
+export {
+  createPublicNetworkAgent,
+  type PublicNetworkAgent,
+  type PublicNetworkOptions,
+} from './public-network-agent.ts';
