@@ -136,6 +136,17 @@ describe('fetching from a local server (private networks allowed)', () => {
     });
   });
 
+  it('uses its defaults for options passed as undefined', async () => {
+    const server = await startServer((_req, res) => sendImage(res));
+    const image = await fetcher({
+      allowPrivateNetworks: true,
+      timeoutMs: undefined,
+      retries: undefined,
+    }).fetch(server.url());
+
+    expect(image.bytes.equals(PNG)).toBe(true);
+  });
+
   it('keeps the hostname in the Host header while connecting to the looked-up address, across redirects', async () => {
     const server = await startServer((req, res) => {
       if (req.url === '/old.png') {
@@ -514,5 +525,119 @@ describe('SSRF: private networks refused', () => {
     expect(cdn.requests).toHaveLength(1);
     expect(internal.requests).toHaveLength(0);
     expect(connections.established).toEqual(['127.0.0.2']);
+  });
+});
+
+describe('conditional requests', () => {
+  const etag = '"v1-abc"';
+  const lastModified = 'Sat, 10 Jan 2026 12:00:00 GMT';
+
+  /** Answers 304 when the request names the current version, like a CDN. */
+  function versionedImage(current: { etag: string; lastModified: string }): Handler {
+    return (req, res) => {
+      const matches =
+        req.headers['if-none-match'] === current.etag ||
+        (req.headers['if-none-match'] === undefined &&
+          req.headers['if-modified-since'] === current.lastModified);
+      if (matches) {
+        res.writeHead(304, { etag: current.etag, 'last-modified': current.lastModified }).end();
+      } else {
+        res.writeHead(200, {
+          'content-type': 'image/png',
+          'content-length': PNG.length,
+          etag: current.etag,
+          'last-modified': current.lastModified,
+        });
+        res.end(PNG);
+      }
+    };
+  }
+
+  it('reports the validators of a plain fetch and sends no condition with it', async () => {
+    const server = await startServer(versionedImage({ etag, lastModified }));
+    const image = await fetcher({ allowPrivateNetworks: true }).fetch(server.url());
+
+    expect(image).toMatchObject({ etag, lastModified });
+    expect(server.requests[0]?.headers['if-none-match']).toBeUndefined();
+    expect(server.requests[0]?.headers['if-modified-since']).toBeUndefined();
+  });
+
+  it('sends If-None-Match and If-Modified-Since and reads no body on 304', async () => {
+    const server = await startServer(versionedImage({ etag, lastModified }));
+    const result = await fetcher({ allowPrivateNetworks: true }).fetchIfChanged(server.url(), {
+      etag,
+      lastModified,
+    });
+
+    expect(result).toEqual({
+      url: server.url(),
+      finalUrl: server.url(),
+      notModified: true,
+      etag,
+      lastModified,
+      durationMs: expect.any(Number),
+    });
+    expect(server.requests[0]?.headers).toMatchObject({
+      'if-none-match': etag,
+      'if-modified-since': lastModified,
+    });
+  });
+
+  it('revalidates with Last-Modified alone', async () => {
+    const server = await startServer(versionedImage({ etag, lastModified }));
+    const result = await fetcher({ allowPrivateNetworks: true }).fetchIfChanged(server.url(), {
+      etag: null,
+      lastModified,
+    });
+
+    expect(result).toMatchObject({ notModified: true, etag });
+    expect(server.requests[0]?.headers['if-none-match']).toBeUndefined();
+  });
+
+  it('keeps the validators it sent when the 304 repeats none', async () => {
+    const server = await startServer((_req, res) => res.writeHead(304).end());
+    const result = await fetcher({ allowPrivateNetworks: true }).fetchIfChanged(server.url(), {
+      etag,
+      lastModified: null,
+    });
+
+    expect(result).toMatchObject({ notModified: true, etag, lastModified: null });
+  });
+
+  it('downloads the new version when the image changed', async () => {
+    const server = await startServer(versionedImage({ etag: '"v2"', lastModified }));
+    const result = await fetcher({ allowPrivateNetworks: true }).fetchIfChanged(server.url(), {
+      etag,
+      lastModified: null,
+    });
+
+    expect(result).toMatchObject({ etag: '"v2"', lastModified, contentType: 'image/png' });
+    expect('bytes' in result && result.bytes.equals(PNG)).toBe(true);
+  });
+
+  it('revalidates at the end of a redirect', async () => {
+    const server = await startServer((req, res) => {
+      if (req.url === '/old.png') res.writeHead(302, { location: '/new.png' }).end();
+      else versionedImage({ etag, lastModified })(req, res, 0);
+    });
+    const result = await fetcher({ allowPrivateNetworks: true }).fetchIfChanged(server.url('/old.png'), {
+      etag,
+      lastModified: null,
+    });
+
+    expect(result).toMatchObject({ notModified: true, finalUrl: server.url('/new.png') });
+    expect(server.requests.map((r) => r.headers['if-none-match'])).toEqual([etag, etag]);
+  });
+
+  it('treats a 304 to an unconditional request as an HTTP error', async () => {
+    const server = await startServer((_req, res) => res.writeHead(304).end());
+    const err = await failure(
+      fetcher({ allowPrivateNetworks: true }).fetchIfChanged(server.url(), {
+        etag: null,
+        lastModified: null,
+      }),
+    );
+
+    expect(err).toMatchObject({ code: 'http_error', status: 304, retryable: false });
   });
 });

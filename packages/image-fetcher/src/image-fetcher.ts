@@ -43,6 +43,26 @@ export interface FetchedImage {
   sha256: string;
   /** Time from getting a concurrency slot to the last byte, retries included. */
   durationMs: number;
+  /** The validators the server sent, to revalidate this image next time with `fetchIfChanged`. */
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** What a previous download's response said about its version (its ETag and Last-Modified headers). */
+export interface ImageValidators {
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** A conditional request the server answered 304 Not Modified: the copy the caller has is current. */
+export interface UnchangedImage {
+  url: string;
+  finalUrl: string;
+  notModified: true;
+  /** The validators the 304 carried, falling back to the ones sent when it carried none. */
+  etag: string | null;
+  lastModified: string | null;
+  durationMs: number;
 }
 
 export interface ImageFetcher {
@@ -51,6 +71,16 @@ export interface ImageFetcher {
    * the caller aborts (also while queued for a slot).
    */
   fetch(url: string, signal?: AbortSignal): Promise<FetchedImage>;
+  /**
+   * Downloads one image unless the server says the version named by `validators` is still
+   * current (If-None-Match / If-Modified-Since answered 304), in which case no body is read.
+   * Without any validator it is a plain `fetch`.
+   */
+  fetchIfChanged(
+    url: string,
+    validators: ImageValidators,
+    signal?: AbortSignal,
+  ): Promise<FetchedImage | UnchangedImage>;
   /** Rejects queued fetches with an AbortError, lets running ones finish, then closes connections. */
   close(): Promise<void>;
 }
@@ -63,6 +93,8 @@ const DEFAULTS = {
   concurrency: 8,
   userAgent: 'NLyzerBot/1.0 (+https://nlyzer.dev/bot)',
 };
+
+type Retrieved = Omit<FetchedImage, 'url' | 'durationMs'> | Omit<UnchangedImage, 'url' | 'durationMs'>;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -90,7 +122,15 @@ const NETWORK_ERROR_REASONS: Record<string, string> = {
  * bytes are not decoded here, callers do that (`@nlyzer/vision`'s `decodeImage`).
  */
 export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetcher {
-  const { timeoutMs, maxBytes, maxRedirects, retries, concurrency, userAgent } = { ...DEFAULTS, ...options };
+  // Destructuring defaults, unlike a spread, also replace options passed as undefined.
+  const {
+    timeoutMs = DEFAULTS.timeoutMs,
+    maxBytes = DEFAULTS.maxBytes,
+    maxRedirects = DEFAULTS.maxRedirects,
+    retries = DEFAULTS.retries,
+    concurrency = DEFAULTS.concurrency,
+    userAgent = DEFAULTS.userAgent,
+  } = options;
   const guard = createConnectGuard(
     options.lookup ?? resolveWithSystem,
     createAddressPolicy({
@@ -100,16 +140,23 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
   );
   const agent = new Agent({ connect: { lookup: guard.lookup } });
   const limit = pLimit({ concurrency, rejectOnClear: true });
-  const running = new Set<Promise<FetchedImage>>();
+  const running = new Set<Promise<FetchedImage | UnchangedImage>>();
   const headers = { 'user-agent': userAgent, accept: ACCEPT, 'accept-encoding': 'identity' };
   let closing: Promise<void> | undefined;
 
-  /** One attempt: follows redirects, each hop checked again, and reads the body. */
-  async function attempt(url: URL, signal: AbortSignal): Promise<Omit<FetchedImage, 'url' | 'durationMs'>> {
+  /** One attempt: follows redirects, each hop checked again, and reads the body unless it is unchanged. */
+  async function attempt(
+    url: URL,
+    signal: AbortSignal,
+    validators: ImageValidators | undefined,
+  ): Promise<Retrieved> {
+    const conditions = conditionalHeaders(validators);
+    const conditional = Object.keys(conditions).length > 0;
+    const requestHeaders = { ...headers, ...conditions };
     let current = url;
     for (let redirects = 0; ; redirects++) {
       guard.checkLiteralHost(current);
-      const response = await send(current, signal);
+      const response = await send(current, signal, requestHeaders);
       const { statusCode: status, headers: responseHeaders, body } = response;
       const location = header(responseHeaders, 'location');
       if (REDIRECT_STATUSES.has(status) && location !== undefined) {
@@ -122,6 +169,15 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
         }
         current = parseImageUrl(location, current);
         continue;
+      }
+      if (status === 304 && conditional) {
+        await body.dump();
+        return {
+          finalUrl: current.href,
+          notModified: true,
+          etag: header(responseHeaders, 'etag') ?? validators?.etag ?? null,
+          lastModified: header(responseHeaders, 'last-modified') ?? validators?.lastModified ?? null,
+        };
       }
       if (status < 200 || status > 299) {
         await body.dump();
@@ -140,18 +196,24 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
       return {
         finalUrl: current.href,
         contentType: mediaType(responseHeaders),
+        etag: header(responseHeaders, 'etag') ?? null,
+        lastModified: header(responseHeaders, 'last-modified') ?? null,
         ...(await readBody(body, current)),
       };
     }
   }
 
-  async function send(url: URL, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async function send(
+    url: URL,
+    signal: AbortSignal,
+    requestHeaders: Record<string, string>,
+  ): Promise<Dispatcher.ResponseData> {
     try {
       return await agent.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: 'GET',
-        headers,
+        headers: requestHeaders,
         signal,
       });
     } catch (err) {
@@ -177,7 +239,12 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
     return { bytes: Buffer.concat(chunks, size), sha256: hash.digest('hex') };
   }
 
-  async function fetchWithRetries(raw: string, url: URL, callerSignal?: AbortSignal): Promise<FetchedImage> {
+  async function fetchWithRetries(
+    raw: string,
+    url: URL,
+    validators: ImageValidators | undefined,
+    callerSignal?: AbortSignal,
+  ): Promise<FetchedImage | UnchangedImage> {
     if (closing !== undefined) throw fetcherClosed();
     callerSignal?.throwIfAborted();
     const started = performance.now();
@@ -200,7 +267,7 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
     for (let attemptNo = 0; ; attemptNo++) {
       let failure: ImageFetchError;
       try {
-        const fetched = await attempt(url, signal);
+        const fetched = await attempt(url, signal, validators);
         return { url: raw, ...fetched, durationMs: Math.round(performance.now() - started) };
       } catch (err) {
         failure = outcome(err);
@@ -216,12 +283,16 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
     }
   }
 
-  async function fetchImage(raw: string, signal?: AbortSignal): Promise<FetchedImage> {
+  async function retrieve(
+    raw: string,
+    validators: ImageValidators | undefined,
+    signal?: AbortSignal,
+  ): Promise<FetchedImage | UnchangedImage> {
     if (closing !== undefined) throw fetcherClosed();
     signal?.throwIfAborted();
     const url = parseImageUrl(raw);
     const task = limit(() => {
-      const run = fetchWithRetries(raw, url, signal);
+      const run = fetchWithRetries(raw, url, validators, signal);
       running.add(run);
       return run.finally(() => running.delete(run));
     });
@@ -229,7 +300,9 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
   }
 
   return {
-    fetch: fetchImage,
+    // Without validators no request is conditional, so nothing can come back unchanged.
+    fetch: (raw, signal) => retrieve(raw, undefined, signal) as Promise<FetchedImage>,
+    fetchIfChanged: retrieve,
     close() {
       closing ??= (async () => {
         limit.clearQueue();
@@ -239,6 +312,14 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
       return closing;
     },
   };
+}
+
+/** If-None-Match wins over If-Modified-Since at the server (RFC 9110 §13.2.2); both are sent so either can match. */
+function conditionalHeaders(validators: ImageValidators | undefined): Record<string, string> {
+  const conditions: Record<string, string> = {};
+  if (validators?.etag) conditions['if-none-match'] = validators.etag;
+  if (validators?.lastModified) conditions['if-modified-since'] = validators.lastModified;
+  return conditions;
 }
 
 /** An ImageFetchError found in the error or its causes (thrown inside the socket's lookup), else network_error. */

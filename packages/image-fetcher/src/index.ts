@@ -10,6 +10,8 @@ export {
   type FetchedImage,
   type ImageFetcher,
   type ImageFetcherOptions,
+  type ImageValidators,
+  type UnchangedImage,
 } from './image-fetcher.ts';
 export {
   createPublicNetworkAgent,
