@@ -3,6 +3,7 @@ import { DatabaseError } from '@nlyzer/db';
 import { ConfigError } from '@nlyzer/service-kit';
 import { Command } from 'commander';
 import { configCommand } from './commands/config.ts';
+import { type ConnectOptions, connectCommand } from './commands/connect.ts';
 import { devCommand } from './commands/dev.ts';
 import { devDistributedCommand } from './commands/dev-distributed.ts';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.ts';
@@ -10,6 +11,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
 import { type SeedCatalogOptions, seedCatalogCommand } from './commands/seed-catalog.ts';
 import { serveCommand } from './commands/serve.ts';
+import { syncNowCommand, syncRunsCommand } from './commands/sync.ts';
 import { CliError } from './runtime/cli-error.ts';
 import { processIo } from './runtime/console-output.ts';
 
@@ -77,6 +79,40 @@ seed
   .option('--store <id>', 'store to load into (default: the demo store)')
   .option('--no-load', 'only write the files')
   .action(async (options: SeedCatalogOptions) => exitWith(await seedCatalogCommand(options, env, io)));
+
+const gatewayOptions = (command: Command) =>
+  command
+    .option('--gateway <url>', 'gateway URL (default: NLYZER_GATEWAY_URL or http://localhost:8080)')
+    .option('--api-key <key>', "the store's API key (default: NLYZER_API_KEY)");
+
+gatewayOptions(
+  program
+    .command('connect')
+    .description("connect a store's catalog and follow its onboarding until search is live")
+    .argument('<platform>', 'shopify, woocommerce or feed'),
+)
+  .option('--shop <domain>', 'shopify: the shop, name.myshopify.com')
+  .option('--store-url <url>', 'woocommerce: the WordPress site')
+  .option('--consumer-key <key>', 'woocommerce: REST API consumer key (ck_…)')
+  .option('--consumer-secret <secret>', 'woocommerce: REST API consumer secret (cs_…)')
+  .option('--feed-url <url>', 'feed: product feed URL (JSON, CSV or Google Merchant XML)')
+  .option('--format <format>', 'feed: json, csv or google_merchant_xml (default: detected)')
+  .option('--storefront-url <url>', 'feed: the shop the widget goes into')
+  .option('--no-wait', 'return once connected, without following the import')
+  .action(async (platform: string, options: ConnectOptions) =>
+    exitWith(await connectCommand(platform, options, env, io)),
+  );
+
+const sync = program.command('sync').description("the store's catalog sync runs");
+gatewayOptions(sync.command('now').description('start a sync run and follow it until indexed'))
+  .option('--full', 'a full sync (products gone from the platform are deleted)')
+  .option('--no-wait', 'return once queued')
+  .action(async (options: { full?: boolean; wait: boolean }) =>
+    exitWith(await syncNowCommand(options, env, io)),
+  );
+gatewayOptions(sync.command('runs').description('recent runs, newest first')).action(async (options) =>
+  exitWith(await syncRunsCommand(options, env, io)),
+);
 
 program
   .command('config')

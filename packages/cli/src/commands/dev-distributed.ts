@@ -110,8 +110,9 @@ export async function devDistributedCommand(env: Env, io: CommandIo): Promise<nu
         {
           ...childEnv,
           PORT: String(servicePort(service.name, config)),
-          // The gateway forwards the search API to the search process.
+          // The gateway forwards the search and sync APIs to those processes.
           SEARCH_SERVICE_URL: `http://127.0.0.1:${servicePort('search', config)}`,
+          SYNC_WORKER_URL: `http://127.0.0.1:${servicePort('sync-worker', config)}`,
         },
         io,
         width,

@@ -84,11 +84,14 @@ export async function devCommand(env: Env, io: CommandIo): Promise<number> {
       services,
       db,
       bus: createInProcessBus({ logger }),
-      // The gateway forwards the search API to search's port in this install.
+      // The gateway forwards the search and sync APIs to those services' ports in this install.
       envFor: (service) => ({
         ...env,
         PORT: String(ports[service.name]),
         ...(ports.search === undefined ? {} : { SEARCH_SERVICE_URL: `http://127.0.0.1:${ports.search}` }),
+        ...(ports['sync-worker'] === undefined
+          ? {}
+          : { SYNC_WORKER_URL: `http://127.0.0.1:${ports['sync-worker']}` }),
       }),
       loggerFor: (service) => loggerFor(service.name),
       logger,

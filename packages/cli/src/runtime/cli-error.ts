@@ -16,6 +16,10 @@ export const CLI_ERROR_CODES = [
   'database_not_migrated',
   /** `seed catalog` found no store to load into. */
   'no_store',
+  /** `connect`/`sync` got a refusal from the gateway, or no answer. */
+  'request_failed',
+  /** `connect` followed an onboarding that failed or stalled. */
+  'onboarding_failed',
 ] as const;
 
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
