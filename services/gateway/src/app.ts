@@ -1,6 +1,6 @@
 import type { TierName } from '@nlyzer/contracts';
 import { type App, createApp, internalAuthSecret, type ServiceDeps } from '@nlyzer/service-kit';
-import { type GatewayConfig, widgetTokenSecret } from './config.ts';
+import { type GatewayConfig, widgetKeySealerFor, widgetTokenSecret } from './config.ts';
 import { createApiKeysFeature } from './features/api-keys/api-keys-feature.ts';
 import { createAuditLogFeature } from './features/audit-log/audit-log-feature.ts';
 import { createAuthentication } from './features/auth/authenticate.ts';
@@ -56,7 +56,13 @@ export async function registerGatewayFeatures(
   await app.register(createSessionFeature({ db, passwords, sessions, loginsPerIpPerMinute: perIp }));
   await app.register(createTeamFeature({ db, outbox, passwords, sessions, acceptsPerIpPerMinute: perIp }));
   await app.register(createApiKeysFeature({ db, outbox }));
-  await app.register(createWidgetKeysFeature({ db, outbox }));
+  await app.register(
+    createWidgetKeysFeature({
+      db,
+      outbox,
+      snippets: { publicUrl: config.PUBLIC_URL, sealer: widgetKeySealerFor(config) },
+    }),
+  );
   await app.register(
     createWidgetTokenFeature({
       db,
@@ -68,8 +74,8 @@ export async function registerGatewayFeatures(
   await app.register(createAuditLogFeature({ db }));
   await app.register(
     createServiceRoutingFeature({
-      searchUrl: config.SEARCH_SERVICE_URL,
-      timeoutMs: config.SEARCH_SERVICE_TIMEOUT_MS,
+      search: { url: config.SEARCH_SERVICE_URL, timeoutMs: config.SEARCH_SERVICE_TIMEOUT_MS },
+      syncWorker: { url: config.SYNC_WORKER_URL, timeoutMs: config.SYNC_WORKER_TIMEOUT_MS },
       principalSecret: internalAuthSecret(config),
     }),
   );

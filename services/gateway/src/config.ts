@@ -1,5 +1,18 @@
+import type { ServiceName } from '@nlyzer/contracts';
 import { type InstallConfig, secretOrInstallDefault, withBaseConfig } from '@nlyzer/service-kit';
 import Type, { type Static } from 'typebox';
+import { createWidgetKeySealer, type WidgetKeySealer } from './features/widget-keys/widget-key-sealing.ts';
+
+const HttpUrl = (options: { default: string; description: string }) =>
+  Type.String({ format: 'uri', pattern: '^https?://', expected: 'an http:// or https:// URL', ...options });
+
+const UpstreamTimeout = (service: ServiceName) =>
+  Type.Integer({
+    minimum: 100,
+    maximum: 300_000,
+    default: 30_000,
+    description: `How long the gateway waits for the ${service} service before answering 503`,
+  });
 
 export const gatewayConfigSchema = withBaseConfig(
   Type.Object({
@@ -28,20 +41,32 @@ export const gatewayConfigSchema = withBaseConfig(
       default: 120,
       description: 'Widget token requests per client IP per minute',
     }),
-    SEARCH_SERVICE_URL: Type.String({
-      format: 'uri',
-      pattern: '^https?://',
-      expected: 'an http:// or https:// URL',
+    WIDGET_KEY_SEALING_SECRET: Type.Optional(
+      Type.String({
+        minLength: 32,
+        secret: true,
+        requiredWhen: { NODE_ENV: 'production' },
+        expected: 'at least 32 characters',
+        description:
+          'Seals widget keys at rest (AES-256-GCM) so their snippet can be shown again; unset outside production → derived from the install',
+      }),
+    ),
+    PUBLIC_URL: HttpUrl({
+      default: 'http://localhost:8080',
+      description: "The gateway's public URL: widget snippets load <PUBLIC_URL>/widget.js",
+    }),
+    SEARCH_SERVICE_URL: HttpUrl({
       default: 'http://127.0.0.1:8081',
       description:
         'Base URL of the search service, where /v1/search, /v1/catalog and /v1/search-settings are forwarded',
     }),
-    SEARCH_SERVICE_TIMEOUT_MS: Type.Integer({
-      minimum: 100,
-      maximum: 300_000,
-      default: 30_000,
-      description: 'How long the gateway waits for the search service before answering 503',
+    SEARCH_SERVICE_TIMEOUT_MS: UpstreamTimeout('search'),
+    SYNC_WORKER_URL: HttpUrl({
+      default: 'http://127.0.0.1:8082',
+      description:
+        'Base URL of the sync worker, where /v1/connection, /v1/sync, /v1/quality-report, /v1/onboarding and the platform webhooks are forwarded',
     }),
+    SYNC_WORKER_TIMEOUT_MS: UpstreamTimeout('sync-worker'),
   }),
 );
 
@@ -59,4 +84,17 @@ export function widgetTokenSecret(
     value: config.WIDGET_TOKEN_SECRET,
     purpose: 'widget-token',
   });
+}
+
+/** Seals widget keys under WIDGET_KEY_SEALING_SECRET, which outside production is derived from the install. */
+export function widgetKeySealerFor(
+  config: InstallConfig & Pick<GatewayConfig, 'WIDGET_KEY_SEALING_SECRET'>,
+): WidgetKeySealer {
+  return createWidgetKeySealer(
+    secretOrInstallDefault(config, {
+      variable: 'WIDGET_KEY_SEALING_SECRET',
+      value: config.WIDGET_KEY_SEALING_SECRET,
+      purpose: 'widget-key-sealing',
+    }),
+  );
 }

@@ -70,6 +70,8 @@ export interface WidgetKeysTable {
   prefix: string;
   key_hash: string;
   allowed_origins: string[];
+  /** The key sealed by widget-key-sealing.ts; null for keys issued before sealing existed. */
+  key_sealed: string | null;
   created_by_user_id: string;
   created_at: CreatedAt;
   revoked_at: NullableTimestamp;

@@ -1,23 +1,25 @@
 // The gateway on the tier's database and bus (PGlite + in-process bus, or Postgres 15 +
 // the Pub/Sub emulator), with every event it publishes captured off the bus.
 import {
+  type BusTables,
   busMigrations,
+  createConsumer,
   createInProcessBus,
   createOutbox,
   createPubSubBus,
   type EventBus,
   type Outbox,
 } from '@nlyzer/bus';
-import { type EventEnvelope, TOPICS, type TopicName } from '@nlyzer/contracts';
+import { type EventEnvelope, TOPICS, type TopicName, type TopicPayload } from '@nlyzer/contracts';
 import { type Database, migrate } from '@nlyzer/db';
 import { type App, createApp, createLogger, loadConfig } from '@nlyzer/service-kit';
 import { realInfra, type TestDatabase, testDatabase, tier } from '@nlyzer/testing';
 import type { RouteOptions } from 'fastify';
 import { expect } from 'vitest';
 import { type GatewayParts, registerGatewayFeatures } from '../src/app.ts';
-import { type GatewayConfig, gatewayConfigSchema } from '../src/config.ts';
+import { type GatewayConfig, gatewayConfigSchema, widgetKeySealerFor } from '../src/config.ts';
 import type { CoreTables } from '../src/core-tables.ts';
-import { service } from '../src/service.ts';
+import { gatewayHandlers, service } from '../src/service.ts';
 
 export const GATEWAY_TOPICS = Object.values(TOPICS)
   .filter((topic) => topic.publisher === 'gateway')
@@ -34,6 +36,15 @@ export interface TestGateway {
   routes: RouteOptions[];
   /** Envelopes the gateway published, as received from the bus. */
   events: EventEnvelope[];
+  /**
+   * Publishes an event as the sync worker would, for the gateway's consumers, and waits until
+   * they have handled it (dead-lettered included).
+   */
+  publishAsSyncWorker<T extends TopicName>(
+    storeId: string,
+    topic: T,
+    payload: TopicPayload<T>,
+  ): Promise<string>;
   /** Waits until an event of `topic` matching `where` has arrived from the bus. */
   waitForEvent(topic: TopicName, where?: (e: EventEnvelope) => boolean): Promise<EventEnvelope>;
   /** Another gateway app on the same database and bus, with other settings (closed with the gateway). */
@@ -68,7 +79,25 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   }
   const logger = createLogger({ service: 'gateway', level: 'silent' });
   const outbox = createOutbox({ db, bus, source: 'gateway' });
+  const syncWorkerOutbox = createOutbox({ db, bus, source: 'sync-worker' });
+  // The consumers the runtime would subscribe, serving the gateway built with the test's config.
+  for (const [topic, handle] of Object.entries(
+    gatewayHandlers(widgetKeySealerFor(testConfig(options.env))),
+  )) {
+    await bus.subscribe(
+      createConsumer({
+        db,
+        subscription: `gateway.${topic}`,
+        topic: topic as TopicName,
+        handle: handle as never,
+        outbox,
+        logger,
+        backoff: { baseMs: 20, maxMs: 200 },
+      }),
+    );
+  }
   outbox.start();
+  syncWorkerOutbox.start();
 
   const apps: App[] = [];
   const buildApp = async (appOptions: TestGatewayOptions = {}, routes: RouteOptions[] = []) => {
@@ -96,10 +125,38 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     }
   };
 
+  const publishAsSyncWorker = async <T extends TopicName>(
+    storeId: string,
+    topic: T,
+    payload: TopicPayload<T>,
+  ) => {
+    const eventId = await syncWorkerOutbox.withStore(storeId, (_trx, emit) => emit(topic, payload));
+    await syncWorkerOutbox.flush();
+    const busTables = db.as<BusTables>().kysely;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const handled = await busTables
+        .selectFrom('bus.processed_events')
+        .select('event_id')
+        .where('event_id', '=', eventId)
+        .executeTakeFirst();
+      if (handled) return eventId;
+      const dead = await busTables
+        .selectFrom('bus.dead_letters')
+        .select('reason')
+        .where('event_id', '=', eventId)
+        .executeTakeFirst();
+      if (dead) throw new Error(`${topic} ${eventId} was dead-lettered: ${dead.reason}`);
+      if (Date.now() > deadline) throw new Error(`${topic} ${eventId} was not handled`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
   return {
     app,
     db,
     core: db.as<CoreTables>(),
+    publishAsSyncWorker,
     bus,
     outbox,
     config: testConfig(options.env),
@@ -110,6 +167,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     async close() {
       for (const built of apps) await built.close();
       await outbox.stop();
+      await syncWorkerOutbox.stop();
       await bus.close();
       await database.cleanup();
     },

@@ -108,6 +108,7 @@ describe('every gateway route refuses bad input and bad credentials with 4xx pro
       '/v1/team/:userId': analyst.userId,
       '/v1/api-keys/:id': keyA.id,
       '/v1/widget-keys/:id': widgetKeyA.json().widget_key.id,
+      '/v1/widget-keys/:id/snippet': widgetKeyA.json().widget_key.id,
     };
 
     const login = await gateway.app.inject({
@@ -207,6 +208,7 @@ describe('every gateway route refuses bad input and bad credentials with 4xx pro
       'POST /v1/widget-keys',
       'GET /v1/widget-keys',
       'DELETE /v1/widget-keys/:id',
+      'GET /v1/widget-keys/:id/snippet',
       'POST /v1/widget/token',
       'OPTIONS /v1/widget/token',
       'GET /v1/store',
@@ -219,6 +221,17 @@ describe('every gateway route refuses bad input and bad credentials with 4xx pro
       'PUT /v1/catalog/*',
       'GET /v1/search-settings',
       'PUT /v1/search-settings',
+      'PUT /v1/catalog/products',
+      'GET /v1/connection',
+      'PUT /v1/connection',
+      'POST /v1/connection/*',
+      'GET /v1/connection/shopify/callback',
+      'GET /v1/sync/*',
+      'POST /v1/sync/*',
+      'GET /v1/quality-report',
+      'GET /v1/onboarding',
+      'POST /v1/webhooks/shopify',
+      'POST /v1/webhooks/woocommerce/*',
     ]) {
       expect(listed).toContain(expected);
     }

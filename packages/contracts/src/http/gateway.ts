@@ -47,6 +47,14 @@ export const WidgetTheme = Type.Object(
   },
   strict,
 );
+/**
+ * The widget's look until the store sets its own `widget_theme` (issue 5's widget
+ * settings): the snippet and the widget fall back to it.
+ */
+export const DEFAULT_WIDGET_THEME = {
+  primary_color: '#111827',
+  position: 'bottom-right',
+} as const satisfies Static<typeof WidgetTheme>;
 /** Trimmed by the gateway, so it must hold something besides spaces. */
 export const Company = () => Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' });
 
@@ -174,8 +182,17 @@ export const WidgetKeyView = Type.Object({
   created_at: DateTime(),
   revoked_at: Type.Union([DateTime(), Type.Null()]),
 });
-/** `key` is shown once; only its hash and prefix are stored. */
-export const WidgetKeyCreated = Type.Object({ widget_key: WidgetKeyView, key: Type.String() });
+/**
+ * Workflow 1 step 13: the `<script>` tag the store pastes into its pages, carrying the
+ * widget key (publishable: every storefront page shows it) and the store's theme.
+ */
+export const WidgetSnippet = Type.Object({ key_id: Uuid(), snippet: Type.String(), theme: WidgetTheme });
+/** `key` is the publishable widget key; `snippet` embeds it (also at `GET /v1/widget-keys/:id/snippet`). */
+export const WidgetKeyCreated = Type.Object({
+  widget_key: WidgetKeyView,
+  key: Type.String(),
+  snippet: Type.String(),
+});
 export const WidgetKeyList = Type.Object({ widget_keys: Type.Array(WidgetKeyView) });
 
 /** The widget key may come in the `X-Widget-Key` header instead. */
@@ -222,5 +239,6 @@ export type UserView = Static<typeof UserView>;
 export type InviteView = Static<typeof InviteView>;
 export type ApiKeyView = Static<typeof ApiKeyView>;
 export type WidgetKeyView = Static<typeof WidgetKeyView>;
+export type WidgetSnippet = Static<typeof WidgetSnippet>;
 export type AuditEntryView = Static<typeof AuditEntryView>;
 export type TierView = Static<typeof TierView>;

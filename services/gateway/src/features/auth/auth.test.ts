@@ -76,6 +76,7 @@ describe('sessions and authentication', () => {
         NODE_ENV: 'production',
         WIDGET_TOKEN_SECRET: 'x'.repeat(40),
         INTERNAL_AUTH_SECRET: 'y'.repeat(40),
+        WIDGET_KEY_SEALING_SECRET: 'z'.repeat(40),
         AUTH_RATE_LIMIT_PER_MINUTE: '100',
       },
     });

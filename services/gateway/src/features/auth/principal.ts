@@ -34,6 +34,8 @@ declare module 'fastify' {
 
 export const ALL_ROLES: readonly Role[] = ['owner', 'admin', 'analyst', 'agent'];
 export const MANAGERS: readonly Role[] = ['owner', 'admin'];
+/** Everyone who runs the store's catalog and widget, reading only for analysts; agents only chat. */
+export const MERCHANT_READERS: readonly Role[] = ['owner', 'admin', 'analyst'];
 
 export function auditActor(principal: Principal): AuditActor {
   return { userId: principal.userId, apiKeyId: principal.keyId };

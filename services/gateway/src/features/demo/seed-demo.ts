@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '@nlyzer/db';
 import type { DemoSeed, ServiceDeps } from '@nlyzer/service-kit';
-import type { GatewayConfig } from '../../config.ts';
+import { type GatewayConfig, widgetKeySealerFor } from '../../config.ts';
 import { withStoreEvents } from '../../core-transaction.ts';
 import { createArgon2Hasher, type PasswordHasher } from '../../passwords.ts';
 import { issueApiKey, revokeApiKey } from '../api-keys/api-key-store.ts';
@@ -28,11 +28,11 @@ export const DEMO_ORIGINS = [
  * once (nothing stores them in readable form), so each start prints fresh ones.
  */
 export async function seedDemoStore(
-  deps: Pick<ServiceDeps<GatewayConfig>, 'db' | 'outbox'>,
+  deps: Pick<ServiceDeps<GatewayConfig>, 'config' | 'db' | 'outbox'>,
   demo: DemoSeed = {},
   passwords: PasswordHasher = createArgon2Hasher(),
 ): Promise<string[]> {
-  const { db, outbox } = deps;
+  const { config, db, outbox } = deps;
   const password = randomBytes(12).toString('base64url');
   const passwordHash = await passwords.hash(password);
   const existing = await findLogin(db, DEMO_EMAIL);
@@ -97,6 +97,7 @@ export async function seedDemoStore(
       emit,
       { storeId, tier: 'growth', origins: DEMO_ORIGINS },
       actor,
+      widgetKeySealerFor(config),
     );
     return { apiKey: apiKey.key, widgetKey: widgetKey.key };
   });

@@ -3,11 +3,18 @@ import { type App, AppError } from '@nlyzer/service-kit';
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The largest body the gateway forwards: a 5 MB image plus multipart framing. The service
- * behind enforces its own, exact limits; this one only keeps the edge from piping
- * arbitrarily large uploads.
+ * The largest body the gateway forwards unless the route says otherwise: a 5 MB image plus
+ * multipart framing. The service behind enforces its own, exact limits; these only keep the
+ * edge from piping arbitrarily large uploads.
  */
 export const FORWARDED_BODY_LIMIT_BYTES = 6 * 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The forwarded-body limit of a route whose bodies are larger (or smaller) than the default. */
+    forwardedBodyLimitBytes?: number;
+  }
+}
 
 /**
  * A request body left unread, to be streamed to the service. Its stream sits in a private
@@ -24,8 +31,8 @@ export class StreamedBody {
   }
 }
 
-const tooLarge = () =>
-  new AppError('payload_too_large', `The body exceeds the limit of ${FORWARDED_BODY_LIMIT_BYTES} bytes`);
+const tooLarge = (limit: number) =>
+  new AppError('payload_too_large', `The body exceeds the limit of ${limit} bytes`);
 
 /**
  * The body as the forward reads it: counted, so a chunked body of unknown length fails the
@@ -33,12 +40,12 @@ const tooLarge = () =>
  * client destroys on a failed forward. The request stream is only unpiped, so the 413 or
  * 503 can still be written to the client.
  */
-function capped(payload: Readable): Readable {
+function capped(payload: Readable, limit: number): Readable {
   let received = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
-      callback(received > FORWARDED_BODY_LIMIT_BYTES ? tooLarge() : null, chunk);
+      callback(received > limit ? tooLarge(limit) : null, chunk);
     },
   });
   payload.on('error', (err) => counter.destroy(err));
@@ -52,10 +59,10 @@ function capped(payload: Readable): Readable {
 export function acceptBodiesAsStreams(app: App): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request: FastifyRequest, payload: Readable, done) => {
+    const limit = request.routeOptions.config.forwardedBodyLimitBytes ?? FORWARDED_BODY_LIMIT_BYTES;
     const declared = request.headers['content-length'];
-    if (declared !== undefined && Number(declared) > FORWARDED_BODY_LIMIT_BYTES)
-      return done(tooLarge(), undefined);
-    done(null, new StreamedBody(capped(payload)));
+    if (declared !== undefined && Number(declared) > limit) return done(tooLarge(limit), undefined);
+    done(null, new StreamedBody(capped(payload, limit)));
   });
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import replyFrom from '@fastify/reply-from';
-import type { Role, ServiceName } from '@nlyzer/contracts';
+import { CATALOG_LIMITS, type Role, type ServiceName } from '@nlyzer/contracts';
 import {
   AppError,
   INTERNAL_PRINCIPAL_HEADER,
@@ -10,7 +10,7 @@ import {
   unavailable,
 } from '@nlyzer/service-kit';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { MANAGERS, type Principal, requirePrincipal } from '../auth/principal.ts';
+import { MANAGERS, MERCHANT_READERS, type Principal, requirePrincipal } from '../auth/principal.ts';
 import { acceptBodiesAsStreams, bodyStreamOf, limitFailureOf } from './forwarded-body.ts';
 
 declare module 'fastify' {
@@ -23,17 +23,23 @@ declare module 'fastify' {
   }
 }
 
-export interface ServiceRoutingDeps {
-  /** Base URL of the search service. */
-  searchUrl: string;
+/** A service the gateway forwards to. */
+export interface Upstream {
+  url: string;
   /** How long to wait for the service's response headers, and between its body chunks. */
   timeoutMs: number;
+}
+
+export interface ServiceRoutingDeps {
+  search: Upstream;
+  syncWorker: Upstream;
   /** Key of the X-NLyzer-Principal assertions. */
   principalSecret: string;
 }
 
-/** Catalog and search settings: analysts read them; owners and admins change them. */
-const CATALOG_READERS: readonly Role[] = ['owner', 'admin', 'analyst'];
+/** Platform webhook payloads: Shopify's own limit is far below, WooCommerce's products are small. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
 const READS: HTTPMethods[] = ['GET', 'HEAD'];
 const WRITES: HTTPMethods[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 /** Shopper routes: everything the widget sends, CORS preflights included (search answers them). */
@@ -54,6 +60,72 @@ const HOP_BY_HOP = [
   'te',
   'trailer',
 ];
+
+/** One forwarded route. */
+interface ForwardedRoute {
+  method: HTTPMethods[];
+  url: string;
+  /**
+   * Roles allowed: the gateway authenticates and the service gets a principal assertion.
+   * Absent → public: forwarded as it came, the service verifies it (widget token, signature).
+   */
+  allow?: readonly Role[];
+  bodyLimitBytes?: number;
+}
+
+/** A merchant resource: analysts read it, owners and admins change it. */
+const merchantResource = (url: string): ForwardedRoute[] => [
+  { method: READS, url, allow: MERCHANT_READERS },
+  { method: WRITES, url, allow: MANAGERS },
+];
+
+interface UpstreamRoutes {
+  service: ServiceName;
+  /** Headers a public route does not pass on. */
+  publicDrop: readonly string[];
+  routes: ForwardedRoute[];
+}
+
+/**
+ * Workflow 2's search API and the custom catalog API. Shopper routes carry the widget token
+ * in Authorization, which search verifies. The catalog upsert takes inline images, so its
+ * documented body limit is far above the default.
+ */
+const SEARCH_ROUTES: UpstreamRoutes = {
+  service: 'search',
+  publicDrop: [],
+  routes: [
+    { method: SHOPPER_METHODS, url: '/v1/search/*' },
+    {
+      method: ['PUT'],
+      url: '/v1/catalog/products',
+      allow: MANAGERS,
+      bodyLimitBytes: CATALOG_LIMITS.upsertBodyBytes,
+    },
+    ...merchantResource('/v1/catalog/*'),
+    ...merchantResource('/v1/search-settings'),
+  ],
+};
+
+/**
+ * Workflows 1 and 3's connection, sync and onboarding API. The platforms' callbacks are
+ * public and verified by the sync worker on the raw bytes (HMACs), so their bodies and
+ * query strings pass untouched; no merchant credential goes with them.
+ */
+const SYNC_WORKER_ROUTES: UpstreamRoutes = {
+  service: 'sync-worker',
+  publicDrop: MERCHANT_CREDENTIALS,
+  routes: [
+    ...merchantResource('/v1/connection'),
+    ...merchantResource('/v1/connection/*'),
+    { method: ['GET'], url: '/v1/connection/shopify/callback' },
+    ...merchantResource('/v1/sync/*'),
+    ...merchantResource('/v1/quality-report'),
+    ...merchantResource('/v1/onboarding'),
+    { method: ['POST'], url: '/v1/webhooks/shopify', bodyLimitBytes: WEBHOOK_BODY_LIMIT_BYTES },
+    { method: ['POST'], url: '/v1/webhooks/woocommerce/*', bodyLimitBytes: WEBHOOK_BODY_LIMIT_BYTES },
+  ],
+};
 
 function internalPrincipalOf(principal: Principal): InternalPrincipal {
   const actor =
@@ -90,22 +162,25 @@ function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return kept;
 }
 
-function upstreamProblem(error: Error): AppError {
+function upstreamProblem(service: ServiceName, error: Error): AppError {
   const timedOut = (error as { statusCode?: number }).statusCode === 504;
   return timedOut
-    ? unavailable('The search service did not answer in time')
-    : unavailable('The search service is unavailable');
+    ? unavailable(`The ${service} service did not answer in time`)
+    : unavailable(`The ${service} service is unavailable`);
 }
 
 /**
- * Routes that belong to other services (workflow 2's search API, the custom catalog API),
- * streamed through without the gateway reading their bodies. Shopper routes are public:
- * search verifies the widget token and applies its per-store limit. Merchant routes are
- * authenticated here and reach search with a signed principal assertion.
+ * The routes of one service, in their own plugin scope (reply-from's base URL is per scope):
+ * streamed through without the gateway reading their bodies, public ones as they came,
+ * merchant ones authenticated here and sent on with a principal assertion for that service.
  */
-export function createServiceRoutingFeature(deps: ServiceRoutingDeps): RouteModule {
+function upstreamScope(
+  upstream: Upstream,
+  { service, publicDrop, routes }: UpstreamRoutes,
+  principalSecret: string,
+): RouteModule {
   return async (app) => {
-    await app.register(replyFrom, { base: deps.searchUrl, disableRequestLogging: true });
+    await app.register(replyFrom, { base: upstream.url, disableRequestLogging: true });
     acceptBodiesAsStreams(app);
 
     const forward = (
@@ -118,7 +193,7 @@ export function createServiceRoutingFeature(deps: ServiceRoutingDeps): RouteModu
       request.body = body;
       try {
         return reply.from(undefined, {
-          timeout: deps.timeoutMs,
+          timeout: upstream.timeoutMs,
           // Never hold a client while retrying; a 503 of the service passes on with its Retry-After.
           retryDelay: () => null,
           rewriteRequestHeaders: (_request, headers) => forwardedHeaders(request, headers, options),
@@ -126,7 +201,7 @@ export function createServiceRoutingFeature(deps: ServiceRoutingDeps): RouteModu
           onError: (failed, { error }) => {
             // Unread body bytes would otherwise be drained before the connection is reused.
             if (!request.raw.complete) failed.header('connection', 'close');
-            failed.send(limitFailureOf(body) ?? upstreamProblem(error));
+            failed.send(limitFailureOf(body) ?? upstreamProblem(service, error));
           },
         });
       } catch (err) {
@@ -135,34 +210,36 @@ export function createServiceRoutingFeature(deps: ServiceRoutingDeps): RouteModu
       }
     };
 
-    app.route({
-      method: SHOPPER_METHODS,
-      url: '/v1/search/*',
-      config: { forwardedTo: 'search' },
-      handler: (request, reply) => forward(request, reply, { drop: [] }),
-    });
-
+    const forwardPublic = async (request: FastifyRequest, reply: FastifyReply) =>
+      forward(request, reply, { drop: publicDrop });
     const forwardAsMerchant = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = internalPrincipalOf(requirePrincipal(request.principal));
       const principalAssertion = await signInternalPrincipal(principal, {
-        secret: deps.principalSecret,
-        audience: 'search',
+        secret: principalSecret,
+        audience: service,
       });
       return forward(request, reply, { drop: MERCHANT_CREDENTIALS, principalAssertion });
     };
-    for (const url of ['/v1/catalog/*', '/v1/search-settings']) {
+
+    for (const route of routes) {
       app.route({
-        method: READS,
-        url,
-        config: { allow: CATALOG_READERS, forwardedTo: 'search' },
-        handler: forwardAsMerchant,
-      });
-      app.route({
-        method: WRITES,
-        url,
-        config: { allow: MANAGERS, forwardedTo: 'search' },
-        handler: forwardAsMerchant,
+        method: route.method,
+        url: route.url,
+        config: {
+          forwardedTo: service,
+          ...(route.allow ? { allow: route.allow } : {}),
+          ...(route.bodyLimitBytes === undefined ? {} : { forwardedBodyLimitBytes: route.bodyLimitBytes }),
+        },
+        handler: route.allow ? forwardAsMerchant : forwardPublic,
       });
     }
+  };
+}
+
+/** Routes that belong to other services: search's, and the sync worker's. */
+export function createServiceRoutingFeature(deps: ServiceRoutingDeps): RouteModule {
+  return async (app) => {
+    await app.register(upstreamScope(deps.search, SEARCH_ROUTES, deps.principalSecret));
+    await app.register(upstreamScope(deps.syncWorker, SYNC_WORKER_ROUTES, deps.principalSecret));
   };
 }

@@ -9,6 +9,7 @@ import { issueSecret } from '../../credentials.ts';
 import { recordAudit } from '../audit-log/audit-trail.ts';
 import type { Actor } from '../auth/principal.ts';
 import { lockStore } from '../store/store-view.ts';
+import type { WidgetKeySealer } from './widget-key-sealing.ts';
 
 export type WidgetKeyRow = Selectable<WidgetKeysTable>;
 
@@ -22,12 +23,16 @@ export function toWidgetKeyView(row: WidgetKeyRow): WidgetKeyView {
   };
 }
 
-/** `origins` must already be normalised (see allowed-origins.ts). Counts against the tier's key quota. */
+/**
+ * `origins` must already be normalised (see allowed-origins.ts). Counts against the tier's
+ * key quota. The key is stored hashed for lookups and sealed for its snippet.
+ */
 export async function issueWidgetKey(
   trx: CoreTransaction,
   emit: Emit,
   spec: { storeId: string; tier: TierName; origins: string[] },
   actor: Actor,
+  sealer: WidgetKeySealer,
 ): Promise<{ row: WidgetKeyRow; key: string }> {
   await lockStore(trx, spec.storeId);
   const { active } = await trx
@@ -40,13 +45,15 @@ export async function issueWidgetKey(
     throw new AppError('quota_exceeded', `The ${spec.tier} plan includes ${quota} active widget keys`);
   }
   const secret = issueSecret('widgetKey');
+  const id = randomUUID();
   const row = await trx
     .insertInto('core.widget_keys')
     .values({
-      id: randomUUID(),
+      id,
       store_id: spec.storeId,
       prefix: secret.displayPrefix,
       key_hash: secret.hash,
+      key_sealed: sealer.seal(id, secret.value),
       allowed_origins: spec.origins,
       created_by_user_id: actor.accountableUserId,
     })

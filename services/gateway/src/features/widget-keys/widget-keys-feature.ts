@@ -1,21 +1,29 @@
 import type { Outbox } from '@nlyzer/bus';
-import { IdParams, WidgetKeyCreated, WidgetKeyCreateRequest, WidgetKeyList } from '@nlyzer/contracts';
+import {
+  IdParams,
+  WidgetKeyCreated,
+  WidgetKeyCreateRequest,
+  WidgetKeyList,
+  WidgetSnippet,
+} from '@nlyzer/contracts';
 import type { Database } from '@nlyzer/db';
 import { notFound, type RouteModule } from '@nlyzer/service-kit';
 import type { CoreTables } from '../../core-tables.ts';
 import { withStoreEvents } from '../../core-transaction.ts';
-import { actorOf, MANAGERS, requirePrincipal } from '../auth/principal.ts';
+import { actorOf, MANAGERS, MERCHANT_READERS, requirePrincipal } from '../auth/principal.ts';
 import { normalizeOrigins } from './allowed-origins.ts';
 import { issueWidgetKey, revokeWidgetKey, toWidgetKeyView } from './widget-key-store.ts';
+import { loadWidgetSnippet, type SnippetSettings } from './widget-snippet.ts';
 
 export interface WidgetKeysFeatureDeps {
   db: Database;
   outbox: Outbox;
+  snippets: SnippetSettings;
 }
 
 /** Workflow 1 step 13: the publishable key the store's page embeds, bound to its origins. */
 export function createWidgetKeysFeature(deps: WidgetKeysFeatureDeps): RouteModule {
-  const { outbox } = deps;
+  const { outbox, snippets } = deps;
   const core = deps.db.as<CoreTables>();
 
   return async (app) => {
@@ -32,11 +40,19 @@ export function createWidgetKeysFeature(deps: WidgetKeysFeatureDeps): RouteModul
           tier: principal.tier,
           origins: normalizeOrigins(request.body.allowed_origins),
         };
-        const { row, key } = await withStoreEvents(outbox, principal.storeId, (trx, emit) =>
-          issueWidgetKey(trx, emit, spec, actorOf(principal, request.ip)),
-        );
+        const created = await withStoreEvents(outbox, principal.storeId, async (trx, emit) => {
+          const { row, key } = await issueWidgetKey(
+            trx,
+            emit,
+            spec,
+            actorOf(principal, request.ip),
+            snippets.sealer,
+          );
+          const { snippet } = (await loadWidgetSnippet(trx, principal.storeId, row.id, snippets))!;
+          return { widget_key: toWidgetKeyView(row), key, snippet };
+        });
         reply.code(201);
-        return { widget_key: toWidgetKeyView(row), key };
+        return created;
       },
     );
 
@@ -54,6 +70,22 @@ export function createWidgetKeysFeature(deps: WidgetKeysFeatureDeps): RouteModul
             .execute(),
         );
         return { widget_keys: rows.map(toWidgetKeyView) };
+      },
+    );
+
+    app.get(
+      '/v1/widget-keys/:id/snippet',
+      {
+        schema: { params: IdParams, response: { 200: WidgetSnippet } },
+        config: { allow: MERCHANT_READERS },
+      },
+      async (request) => {
+        const principal = requirePrincipal(request.principal);
+        const snippet = await core.withStore(principal.storeId, (trx) =>
+          loadWidgetSnippet(trx, principal.storeId, request.params.id, snippets),
+        );
+        if (!snippet) throw notFound('No such widget key');
+        return snippet;
       },
     );
 

@@ -1,5 +1,7 @@
+import { DEFAULT_WIDGET_THEME } from '@nlyzer/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addMember,
   auditActions,
   bearer,
   createApiKey,
@@ -146,5 +148,97 @@ describe('widget keys and widget tokens', () => {
       headers: bearer(owner.token),
     });
     expect((await createKey(owner.token, ['https://c.example'])).statusCode).toBe(201);
+  });
+
+  describe('snippets', () => {
+    const snippetOf = (token: string, keyId: string) =>
+      gateway.app.inject({ method: 'GET', url: `/v1/widget-keys/${keyId}/snippet`, headers: bearer(token) });
+    const expectedSnippet = (key: string, theme: object) =>
+      `<script src="http://localhost:8080/widget.js" data-store-key="${key}" ` +
+      `data-theme="${JSON.stringify(theme).replaceAll('"', '&quot;')}" async></script>`;
+
+    it('come with a new key, and again later, with the store theme as it is then', async () => {
+      const owner = await signUp(gateway);
+      const created = await createKey(owner.token, ['https://shop.example']);
+      expect(created.statusCode).toBe(201);
+      const { key, widget_key: view, snippet } = created.json();
+      expect(snippet).toBe(expectedSnippet(key, DEFAULT_WIDGET_THEME));
+      // The stored key is sealed, not readable.
+      const row = await gateway.core.withStore(owner.storeId, (trx) =>
+        trx
+          .selectFrom('core.widget_keys')
+          .select('key_sealed')
+          .where('id', '=', view.id)
+          .executeTakeFirstOrThrow(),
+      );
+      expect(row.key_sealed).toMatch(/^v1\./);
+      expect(row.key_sealed).not.toContain(key.slice('nlz_pk_'.length));
+
+      const again = await snippetOf(owner.token, view.id);
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual({ key_id: view.id, snippet, theme: DEFAULT_WIDGET_THEME });
+
+      const theme = { primary_color: '#ff5500', position: 'bottom-left' };
+      const patched = await gateway.app.inject({
+        method: 'PATCH',
+        url: '/v1/store',
+        headers: bearer(owner.token),
+        payload: { widget_theme: theme },
+      });
+      expect(patched.statusCode).toBe(200);
+      const themed = (await snippetOf(owner.token, view.id)).json();
+      expect(themed).toMatchObject({ key_id: view.id, theme });
+      // Postgres keeps jsonb keys in its own order: compare the theme the widget will parse.
+      const attribute = /data-theme="([^"]*)"/.exec(themed.snippet)![1]!;
+      expect(JSON.parse(attribute.replaceAll('&quot;', '"'))).toEqual(theme);
+      expect(themed.snippet).toContain(`data-store-key="${key}"`);
+    });
+
+    it('load the widget from the configured public URL', async () => {
+      const owner = await signUp(gateway);
+      const elsewhere = await gateway.buildApp({ env: { PUBLIC_URL: 'https://widgets.nlyzer.example/' } });
+      const created = await elsewhere.inject({
+        method: 'POST',
+        url: '/v1/widget-keys',
+        headers: bearer(owner.token),
+        payload: { allowed_origins: ['https://shop.example'] },
+      });
+      expect(created.json().snippet).toMatch(
+        /^<script src="https:\/\/widgets\.nlyzer\.example\/widget\.js" /,
+      );
+    });
+
+    it('are for owners, admins and analysts of the store only', async () => {
+      const owner = await signUp(gateway, { tier: 'growth' });
+      const { widget_key: view } = (await createKey(owner.token, ['https://shop.example'])).json();
+      const analyst = await addMember(gateway, owner.token, 'analyst');
+      const agent = await addMember(gateway, owner.token, 'agent');
+      expect((await snippetOf(analyst.token, view.id)).statusCode).toBe(200);
+      expectProblem(await snippetOf(agent.token, view.id), 403, 'forbidden');
+      const other = await signUp(gateway);
+      expectProblem(await snippetOf(other.token, view.id), 404, 'not_found');
+      expectProblem(await snippetOf(owner.token, crypto.randomUUID()), 404, 'not_found');
+    });
+
+    it('are refused for revoked keys and for keys issued before keys were sealed', async () => {
+      const owner = await signUp(gateway, { tier: 'growth' });
+      const revoked = (await createKey(owner.token, ['https://a.example'])).json().widget_key;
+      await gateway.app.inject({
+        method: 'DELETE',
+        url: `/v1/widget-keys/${revoked.id}`,
+        headers: bearer(owner.token),
+      });
+      const refused = await snippetOf(owner.token, revoked.id);
+      expectProblem(refused, 409, 'conflict');
+      expect(refused.json().detail).toMatch(/revoked/);
+
+      const old = (await createKey(owner.token, ['https://b.example'])).json().widget_key;
+      await gateway.core.withStore(owner.storeId, (trx) =>
+        trx.updateTable('core.widget_keys').set({ key_sealed: null }).where('id', '=', old.id).execute(),
+      );
+      const legacy = await snippetOf(owner.token, old.id);
+      expectProblem(legacy, 409, 'conflict');
+      expect(legacy.json().detail).toMatch(/re-issue the key/);
+    });
   });
 });
