@@ -83,7 +83,7 @@ const platform = await startPlatform({
     LOG_LEVEL: 'warn',
     NLYZER_DATA_DIR: dataDir,
     PORT: String(ports[service.name]),
-    ...serviceUrls(ports),
+    ...serviceUrls(ports, process.env),
     SHOPIFY_API_KEY: shopify.apiKey,
     SHOPIFY_API_SECRET: shopify.apiSecret,
     SHOPIFY_ADMIN_ORIGIN: shopify.origin,

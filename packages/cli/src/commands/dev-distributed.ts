@@ -9,6 +9,7 @@ import { openUrlDatabase } from '../runtime/command-database.ts';
 import { type CommandIo, formatColumns, writeLine } from '../runtime/console-output.ts';
 import { discoverServices } from '../runtime/discover-services.ts';
 import { migrationSets } from '../runtime/migration-sets.ts';
+import { serviceUrls } from '../runtime/service-urls.ts';
 import { untilSignal } from '../runtime/signals.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/nlyzer.js', import.meta.url));
@@ -111,8 +112,14 @@ export async function devDistributedCommand(env: Env, io: CommandIo): Promise<nu
           ...childEnv,
           PORT: String(servicePort(service.name, config)),
           // The gateway forwards the search and sync APIs to those processes.
-          SEARCH_SERVICE_URL: `http://127.0.0.1:${servicePort('search', config)}`,
-          SYNC_WORKER_URL: `http://127.0.0.1:${servicePort('sync-worker', config)}`,
+          ...serviceUrls(
+            {
+              search: servicePort('search', config),
+              'sync-worker': servicePort('sync-worker', config),
+              gateway: servicePort('gateway', config),
+            },
+            env,
+          ),
         },
         io,
         width,

@@ -11,6 +11,7 @@ import { listenAll } from '../runtime/listen.ts';
 import { migrationSets } from '../runtime/migration-sets.ts';
 import { type Platform, startPlatform } from '../runtime/platform.ts';
 import { loggerFactory } from '../runtime/service-logger.ts';
+import { serviceUrls } from '../runtime/service-urls.ts';
 import { untilSignal } from '../runtime/signals.ts';
 import { devStatePath } from '../runtime/workspace.ts';
 import { printDevBanner } from './dev-banner.ts';
@@ -88,10 +89,7 @@ export async function devCommand(env: Env, io: CommandIo): Promise<number> {
       envFor: (service) => ({
         ...env,
         PORT: String(ports[service.name]),
-        ...(ports.search === undefined ? {} : { SEARCH_SERVICE_URL: `http://127.0.0.1:${ports.search}` }),
-        ...(ports['sync-worker'] === undefined
-          ? {}
-          : { SYNC_WORKER_URL: `http://127.0.0.1:${ports['sync-worker']}` }),
+        ...serviceUrls(ports, env),
       }),
       loggerFor: (service) => loggerFor(service.name),
       logger,

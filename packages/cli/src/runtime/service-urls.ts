@@ -6,12 +6,14 @@ import type { Env } from '@nlyzer/service-kit';
  * search and the sync worker, and the sync worker hands platforms the gateway's public URL
  * (OAuth redirect, webhook callbacks). Services that are not present get no variable.
  */
-export function serviceUrls(ports: Readonly<Record<string, number | undefined>>, host = '127.0.0.1'): Env {
-  const url = (port: number | undefined) => (port === undefined ? undefined : `http://${host}:${port}`);
+export function serviceUrls(ports: Readonly<Record<string, number | undefined>>, env: Env = {}): Env {
+  const url = (port: number | undefined, host = '127.0.0.1') =>
+    port === undefined ? undefined : `http://${host}:${port}`;
   const urls: Record<string, string | undefined> = {
     SEARCH_SERVICE_URL: url(ports.search),
     SYNC_WORKER_URL: url(ports['sync-worker']),
-    PUBLIC_URL: url(ports.gateway),
+    // What a browser and the platforms reach; an install behind a proxy sets its own.
+    PUBLIC_URL: env.PUBLIC_URL ?? url(ports.gateway, 'localhost'),
   };
   return Object.fromEntries(Object.entries(urls).filter(([, value]) => value !== undefined)) as Env;
 }
