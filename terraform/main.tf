@@ -151,6 +151,8 @@ module "catalog" {
   database_url_secret  = google_secret_manager_secret.database_url.secret_id
   pubsub_service_agent = "service-${data.google_project.current.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
   bigquery_location    = var.bigquery_location
+  public_url           = var.public_url
+  shopify_api_key      = var.shopify_api_key
 
   # Services must not start before their APIs exist and DATABASE_URL has a value.
   depends_on = [google_project_service.apis, google_secret_manager_secret_version.database_url]

@@ -14,6 +14,22 @@ variable "image" {
   description = "Image the Cloud Run services are created with, e.g. <region>-docker.pkg.dev/<project>/nlyzer/nlyzer:<sha>. Later rollouts go through gcloud run deploy (cloudbuild.yaml)."
 }
 
+variable "public_url" {
+  type        = string
+  description = "The gateway's public URL, e.g. https://api.nlyzer.com (load balancer or custom domain, or the gateway's run.app URL from the service_urls output): widget snippets, Shopify OAuth redirects and webhook callbacks point there"
+
+  validation {
+    condition     = can(regex("^https://[^/]+", var.public_url))
+    error_message = "public_url must be an https:// URL."
+  }
+}
+
+variable "shopify_api_key" {
+  type        = string
+  default     = ""
+  description = "The Shopify app's client id (public, so a plain env var of the sync worker). Empty leaves Shopify installs off; the app's secret is the shopify-api-secret secret."
+}
+
 variable "artifact_repository_id" {
   type        = string
   default     = "nlyzer"

@@ -3,16 +3,38 @@
 // and deploying it from the shared image spares a second build pipeline; its profile
 // (scale to zero, event-driven) is what makes it a function.
 import { SERVICES, type ServiceName } from '@nlyzer/contracts';
-import { CLOUD_RUN, labelsOf, runtimeEnv, secretsOf, serviceProfile } from './deployment-settings.ts';
+import {
+  CLOUD_RUN,
+  callersOf,
+  INPUT_ENV,
+  labelsOf,
+  runtimeEnv,
+  secretsOf,
+  serviceProfile,
+  UPSTREAMS,
+} from './deployment-settings.ts';
 import { checkedId } from './gcp-names.ts';
 import { type Identities, member } from './identities.ts';
 import type { Secrets } from './secrets.ts';
-import { type TfBody, type TfFile, type TfResource, tfLabel, varRef } from './terraform-json.ts';
+import { type TfBody, type TfFile, TfResource, tfLabel, varRef } from './terraform-json.ts';
 
 const CLOUD_SQL_VOLUME = 'cloudsql';
 
+/** The address of a service's Cloud Run resource, also for services generated later in the loop. */
+function cloudRunService(service: ServiceName): TfResource {
+  return new TfResource('google_cloud_run_v2_service', tfLabel(service));
+}
+
+function mapValues<T>(record: Readonly<Record<string, T>> | undefined, f: (value: T) => string) {
+  return Object.fromEntries(Object.entries(record ?? {}).map(([name, value]) => [name, f(value)]));
+}
+
 function envOf(service: ServiceName, secrets: Secrets, identities: Identities): TfBody[] {
-  const env = runtimeEnv(service, varRef('project_id'), identities.pubsubPush.ref('email'));
+  const env = {
+    ...runtimeEnv(service, varRef('project_id'), identities.pubsubPush.ref('email')),
+    ...mapValues(INPUT_ENV[service], varRef),
+    ...mapValues(UPSTREAMS[service], (upstream) => cloudRunService(upstream).ref('uri')),
+  };
   const plain = Object.entries(env).map(([name, value]) => ({
     name,
     value,
@@ -34,7 +56,8 @@ export function buildCloudRun(
   for (const service of services) {
     const profile = serviceProfile(service);
     const labels = { ...labelsOf(service), runtime: SERVICES[service].runtime };
-    const run = file.resource('google_cloud_run_v2_service', tfLabel(service), {
+    const { type, label } = cloudRunService(service);
+    const run = file.resource(type, label, {
       project: varRef('project_id'),
       name: checkedId('cloudRunService', service),
       location: varRef('region'),
@@ -78,14 +101,17 @@ export function buildCloudRun(
 
   for (const service of services) {
     const run = runs.get(service)!;
-    // Internal services accept the push and scheduler identities and every service account
-    // (services call each other's APIs); the public edge accepts anyone and checks its own auth.
+    // Internal services keep Cloud Run's IAM check (ingress stays open: without a VPC the
+    // gateway reaches them over their run.app URLs, which internal-only ingress would refuse)
+    // and admit only the push and scheduler identities and their declared HTTP callers, who
+    // present a Google-signed ID token for the service's URL. The public edge accepts anyone
+    // and checks its own auth.
     const members = serviceProfile(service).public
       ? ['allUsers']
       : [
           member(identities.pubsubPush),
           member(identities.scheduler),
-          ...services.map((caller) => member(identities.services.get(caller)!)),
+          ...callersOf(service).map((caller) => member(identities.services.get(caller)!)),
         ];
     file.resource('google_cloud_run_v2_service_iam_binding', `${tfLabel(service)}_invokers`, {
       project: varRef('project_id'),

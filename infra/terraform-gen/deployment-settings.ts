@@ -2,6 +2,7 @@
 // deployment: sizing, which secrets each service may read, warehouse access and delivery
 // policy. Topic names, subscribers and crons never appear here; they come from the catalogs.
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '@nlyzer/contracts';
+import type { ModuleInput } from './module-interface.ts';
 
 export interface ServiceProfile {
   readonly minInstances: number;
@@ -21,8 +22,9 @@ const DEFAULT_PROFILE: ServiceProfile = {
 };
 
 /**
- * Services on a shopper's request path keep a warm instance; the embedding services get the
- * memory the vision model needs. Everything else scales to zero between events and jobs.
+ * Services on a shopper's request path keep a warm instance; search gets the memory the
+ * vision model needs and the sync worker the memory to decode catalog images. Everything
+ * else scales to zero between events and jobs.
  */
 const PROFILE_OVERRIDES: Partial<Record<ServiceName, Partial<ServiceProfile>>> = {
   gateway: { minInstances: 1, maxInstances: 20, public: true },
@@ -41,15 +43,19 @@ export function serviceProfile(service: ServiceName): ServiceProfile {
  */
 export const SECRET_ENV: Readonly<Record<string, readonly ServiceName[]>> = {
   DATABASE_URL: SERVICE_NAMES,
-  WIDGET_TOKEN_SECRET: ['gateway'],
+  // The gateway signs widget tokens, search verifies them.
+  WIDGET_TOKEN_SECRET: ['gateway', 'search'],
+  WIDGET_KEY_SEALING_SECRET: ['gateway'],
   // The gateway signs principal assertions with it and services verify them; every service's
   // config requires it in production.
   INTERNAL_AUTH_SECRET: SERVICE_NAMES,
+  CONNECTION_SEALING_KEY: ['sync-worker'],
+  SHOPIFY_API_SECRET: ['sync-worker'],
   STRIPE_SECRET_KEY: ['billing'],
   SENDGRID_API_KEY: ['notifier'],
   TWILIO_AUTH_TOKEN: ['notifier'],
-  OPENAI_API_KEY: ['search', 'sync-worker', 'intelligence'],
-  PINECONE_API_KEY: ['search', 'sync-worker'],
+  OPENAI_API_KEY: ['search', 'intelligence'],
+  PINECONE_API_KEY: ['search'],
 };
 
 /** The secret whose value terraform/main.tf writes; every other secret gets its versions from an operator. */
@@ -131,6 +137,31 @@ export function runtimeEnv(
     PUBSUB_PUSH_AUDIENCE: pushAudience(service),
     PUBSUB_PUSH_SERVICE_ACCOUNT: pushServiceAccountEmail,
   };
+}
+
+/**
+ * Plain env vars whose value is a module input, by service: values that belong to the
+ * environment (its public address, the Shopify app's client id), not to the catalogs.
+ */
+export const INPUT_ENV: Readonly<Partial<Record<ServiceName, Readonly<Record<string, ModuleInput>>>>> = {
+  gateway: { PUBLIC_URL: 'public_url' },
+  'sync-worker': { PUBLIC_URL: 'public_url', SHOPIFY_API_KEY: 'shopify_api_key' },
+};
+
+/**
+ * Service-to-service HTTP calls: the env var holding each upstream's base URL, by calling
+ * service. The caller gets the upstream's Cloud Run URL and roles/run.invoker on it, and no
+ * other service account may invoke an internal service: one entry grants both, so a caller
+ * never holds a URL it may not call, nor a grant it has no URL for.
+ */
+export const UPSTREAMS: Readonly<Partial<Record<ServiceName, Readonly<Record<string, ServiceName>>>>> = {
+  // The gateway forwards shopper and merchant requests (service-routing feature).
+  gateway: { SEARCH_SERVICE_URL: 'search', SYNC_WORKER_URL: 'sync-worker' },
+};
+
+/** The services that call `service` over HTTP. */
+export function callersOf(service: ServiceName): ServiceName[] {
+  return SERVICE_NAMES.filter((caller) => Object.values(UPSTREAMS[caller] ?? {}).includes(service));
 }
 
 /** Labels on every generated resource that takes them. */

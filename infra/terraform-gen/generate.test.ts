@@ -11,7 +11,7 @@ import {
   type TopicDefinition,
 } from '@nlyzer/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERY, SECRET_ENV, secretsOf } from './deployment-settings.ts';
+import { callersOf, DELIVERY, SECRET_ENV, secretsOf, serviceProfile } from './deployment-settings.ts';
 import { deadLetterId, subscriptionId } from './gcp-names.ts';
 import { GENERATED_DIR } from './paths.ts';
 import { readTfJsonFiles, resourcesOfType, type TfJson } from './read-terraform.ts';
@@ -173,15 +173,44 @@ describe('Cloud Run from the service catalog', () => {
     }
   });
 
-  it('lets the push and scheduler identities invoke every internal service', () => {
-    const bindings = Object.values(of('google_cloud_run_v2_service_iam_binding'));
-    expect(bindings).toHaveLength(SERVICE_NAMES.length);
-    for (const binding of bindings) {
-      expect(binding.role).toBe('roles/run.invoker');
-      if (binding.members.includes('allUsers')) continue;
-      expect(binding.members).toContain(`serviceAccount:${tf('google_service_account.pubsub_push.email')}`);
-      expect(binding.members).toContain(`serviceAccount:${tf('google_service_account.scheduler.email')}`);
+  it('gives every env var one value per service', () => {
+    for (const name of SERVICE_NAMES) {
+      const names = envOf(services.get(name)!).map((env) => env.name);
+      expect(names, name).toEqual([...new Set(names)]);
     }
+  });
+
+  it("points the gateway at search's and the sync worker's Cloud Run URLs and at the public URL", () => {
+    const gatewayEnv = envOf(services.get('gateway')!);
+    expect(gatewayEnv).toContainEqual({ name: 'SEARCH_SERVICE_URL', value: runUri('search') });
+    expect(gatewayEnv).toContainEqual({ name: 'SYNC_WORKER_URL', value: runUri('sync-worker') });
+    expect(gatewayEnv).toContainEqual({ name: 'PUBLIC_URL', value: tf('var.public_url') });
+    const syncWorkerEnv = envOf(services.get('sync-worker')!);
+    expect(syncWorkerEnv).toContainEqual({ name: 'PUBLIC_URL', value: tf('var.public_url') });
+    expect(syncWorkerEnv).toContainEqual({ name: 'SHOPIFY_API_KEY', value: tf('var.shopify_api_key') });
+  });
+
+  it('lets only the push and scheduler identities and declared HTTP callers invoke an internal service', () => {
+    const bindings = of('google_cloud_run_v2_service_iam_binding');
+    expect(Object.keys(bindings)).toHaveLength(SERVICE_NAMES.length);
+    const account = (service: string) =>
+      `serviceAccount:${tf(`google_service_account.${tfLabel(service)}.email`)}`;
+    for (const name of SERVICE_NAMES) {
+      const binding = bindings[`${tfLabel(name)}_invokers`];
+      expect(binding?.role).toBe('roles/run.invoker');
+      expect(binding?.name).toBe(tf(`google_cloud_run_v2_service.${tfLabel(name)}.name`));
+      const expected = serviceProfile(name).public
+        ? ['allUsers']
+        : [
+            `serviceAccount:${tf('google_service_account.pubsub_push.email')}`,
+            `serviceAccount:${tf('google_service_account.scheduler.email')}`,
+            ...callersOf(name).map(account),
+          ];
+      expect(binding?.members.sort(), name).toEqual(expected.sort());
+    }
+    expect(bindings.search_invokers?.members).toContain(account('gateway'));
+    expect(bindings.sync_worker_invokers?.members).toContain(account('gateway'));
+    expect(bindings.gateway_invokers?.members).toEqual(['allUsers']);
   });
 });
 

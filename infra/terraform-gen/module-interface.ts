@@ -12,6 +12,9 @@ export const MODULE_INPUTS = {
     'Secret Manager secret id holding DATABASE_URL (its value is written by terraform/main.tf)',
   pubsub_service_agent: 'Email of the Pub/Sub service agent (service-<project number>@gcp-sa-pubsub…)',
   bigquery_location: 'Location of the analytics dataset',
+  public_url:
+    "The gateway's public URL (load balancer or custom domain): widget snippets, Shopify OAuth redirects and webhook callbacks point there",
+  shopify_api_key: "The Shopify app's client id (not a secret); empty leaves the Shopify install off",
 } as const;
 
 export type ModuleInput = keyof typeof MODULE_INPUTS;
