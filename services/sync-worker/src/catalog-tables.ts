@@ -21,6 +21,8 @@ export interface ConnectionsTable {
   state: ColumnType<ConnectionState, ConnectionState | undefined, ConnectionState>;
   source: string | null;
   storefront_url: string | null;
+  /** What the platform's verify() said; a Shopify webhook payload carries none. */
+  currency: ColumnType<string | null, string | null | undefined, string | null>;
   feed_format: 'json' | 'csv' | 'google_merchant_xml' | null;
   credentials: Uint8Array | null;
   webhook_secret: Uint8Array | null;
@@ -104,6 +106,8 @@ export interface SyncRunsTable {
   indexing_total: Counter;
   indexing_indexed: Counter;
   indexing_failed: Counter;
+  /** Products the run handed to search for embedding (migration 0220). */
+  indexing_expected: Counter;
   attempts: Counter;
   not_before: UpdatedAt;
   lease_until: NullableTimestamp;
@@ -154,6 +158,10 @@ export interface OnboardingTable {
   catalog_indexed_published_at: NullableTimestamp;
   widget_key_at: NullableTimestamp;
   completed_at: NullableTimestamp;
+  /** What onboarding.catalog_indexed announced; onboarding.completed repeats it. */
+  products_indexed: number | null;
+  products_failed: number | null;
+  products_without_images: number | null;
 }
 
 export interface CatalogTables {
