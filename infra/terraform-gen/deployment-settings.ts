@@ -136,6 +136,8 @@ export function runtimeEnv(
     // /pubsub/push accepts only tokens Pub/Sub minted as the push identity for this service.
     PUBSUB_PUSH_AUDIENCE: pushAudience(service),
     PUBSUB_PUSH_SERVICE_ACCOUNT: pushServiceAccountEmail,
+    // Its upstreams require Cloud Run authentication: it sends an ID token for each.
+    ...(UPSTREAMS[service] ? { SERVICE_AUTH: 'google-id-token' } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { createStoreFeature } from './features/store/store-feature.ts';
 import { createTeamFeature } from './features/team/team-feature.ts';
 import { createTiersFeature } from './features/tiers/tiers-feature.ts';
 import { createWidgetKeysFeature } from './features/widget-keys/widget-keys-feature.ts';
+import { serviceIdentityFor } from './features/service-routing/service-identity.ts';
 import { createWidgetTokenFeature } from './features/widget-tokens/widget-token-feature.ts';
 import { createArgon2Hasher, type PasswordHasher } from './passwords.ts';
 import { rejectNulCharacters } from './reject-nul-characters.ts';
@@ -77,6 +78,7 @@ export async function registerGatewayFeatures(
       search: { url: config.SEARCH_SERVICE_URL, timeoutMs: config.SEARCH_SERVICE_TIMEOUT_MS },
       syncWorker: { url: config.SYNC_WORKER_URL, timeoutMs: config.SYNC_WORKER_TIMEOUT_MS },
       principalSecret: internalAuthSecret(config),
+      serviceIdentity: serviceIdentityFor(config),
     }),
   );
 }

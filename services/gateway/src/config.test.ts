@@ -53,6 +53,19 @@ describe('gateway config', () => {
     expect(() => load({ SYNC_WORKER_TIMEOUT_MS: '50' })).toThrow(/SYNC_WORKER_TIMEOUT_MS/);
   });
 
+  it('sends services no identity unless told to, and takes ID tokens from the metadata host named', () => {
+    const defaults = load({});
+    expect(defaults.SERVICE_AUTH).toBe('none');
+    expect(defaults.GCE_METADATA_HOST).toBe('metadata.google.internal');
+    const cloudRun = load({ SERVICE_AUTH: 'google-id-token', GCE_METADATA_HOST: '169.254.169.254:80' });
+    expect(cloudRun).toMatchObject({
+      SERVICE_AUTH: 'google-id-token',
+      GCE_METADATA_HOST: '169.254.169.254:80',
+    });
+    expect(() => load({ SERVICE_AUTH: 'iam' })).toThrow(/SERVICE_AUTH/);
+    expect(() => load({ GCE_METADATA_HOST: 'http://metadata.google.internal' })).toThrow(/GCE_METADATA_HOST/);
+  });
+
   it('serves the widget script from the public URL, localhost by default', () => {
     expect(load({}).PUBLIC_URL).toBe('http://localhost:8080');
     expect(() => load({ PUBLIC_URL: 'widgets.example' })).toThrow(/PUBLIC_URL/);

@@ -67,6 +67,17 @@ export const gatewayConfigSchema = withBaseConfig(
         'Base URL of the sync worker, where /v1/connection, /v1/sync, /v1/quality-report, /v1/onboarding and the platform webhooks are forwarded',
     }),
     SYNC_WORKER_TIMEOUT_MS: UpstreamTimeout('sync-worker'),
+    SERVICE_AUTH: Type.Enum(['none', 'google-id-token'], {
+      default: 'none',
+      description:
+        'How the gateway proves itself to search and the sync worker. On Cloud Run, where they require authentication, google-id-token: a metadata-server ID token per service, sent as X-Serverless-Authorization',
+    }),
+    GCE_METADATA_HOST: Type.String({
+      pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$',
+      expected: 'a host or host:port',
+      default: 'metadata.google.internal',
+      description: 'The GCE metadata server that SERVICE_AUTH=google-id-token takes ID tokens from',
+    }),
   }),
 );
 

@@ -12,6 +12,11 @@ import {
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { MANAGERS, MERCHANT_READERS, type Principal, requirePrincipal } from '../auth/principal.ts';
 import { acceptBodiesAsStreams, bodyStreamOf, limitFailureOf } from './forwarded-body.ts';
+import {
+  ANONYMOUS_SERVICE_IDENTITY,
+  SERVERLESS_AUTHORIZATION_HEADER,
+  type ServiceIdentity,
+} from './service-identity.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,6 +40,8 @@ export interface ServiceRoutingDeps {
   syncWorker: Upstream;
   /** Key of the X-NLyzer-Principal assertions. */
   principalSecret: string;
+  /** Proves the gateway to the services (`serviceIdentityFor(config)`); anonymous when absent. */
+  serviceIdentity?: ServiceIdentity;
 }
 
 /** Platform webhook payloads: Shopify's own limit is far below, WooCommerce's products are small. */
@@ -78,6 +85,12 @@ const merchantResource = (url: string): ForwardedRoute[] => [
   { method: READS, url, allow: MERCHANT_READERS },
   { method: WRITES, url, allow: MANAGERS },
 ];
+
+interface ForwardOptions {
+  drop: readonly string[];
+  principalAssertion?: string;
+  serviceAuthorization?: string;
+}
 
 interface UpstreamRoutes {
   service: ServiceName;
@@ -136,23 +149,29 @@ function internalPrincipalOf(principal: Principal): InternalPrincipal {
 }
 
 /**
- * The headers the service receives. A client's own X-NLyzer-Principal is always dropped:
- * only the gateway asserts principals. The X-Forwarded-* headers are replaced by what the
+ * The headers the service receives. A client's own X-NLyzer-Principal and
+ * X-Serverless-Authorization are always dropped: only the gateway asserts principals and
+ * proves itself to the service. The X-Forwarded-* headers are replaced by what the
  * gateway resolved under its TRUST_PROXY rule, so a client cannot plant an address or host
  * the service would believe.
  */
 function forwardedHeaders(
   request: FastifyRequest,
   incoming: IncomingHttpHeaders,
-  options: { drop: readonly string[]; principalAssertion?: string },
+  options: ForwardOptions,
 ): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = { ...incoming };
-  for (const name of [INTERNAL_PRINCIPAL_HEADER, ...options.drop]) delete headers[name];
+  for (const name of [INTERNAL_PRINCIPAL_HEADER, SERVERLESS_AUTHORIZATION_HEADER, ...options.drop]) {
+    delete headers[name];
+  }
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;
   headers['x-forwarded-host'] = request.host;
   headers['x-request-id'] = request.id;
   if (options.principalAssertion) headers[INTERNAL_PRINCIPAL_HEADER] = options.principalAssertion;
+  if (options.serviceAuthorization) {
+    headers[SERVERLESS_AUTHORIZATION_HEADER] = options.serviceAuthorization;
+  }
   return headers;
 }
 
@@ -177,17 +196,28 @@ function upstreamProblem(service: ServiceName, error: Error): AppError {
 function upstreamScope(
   upstream: Upstream,
   { service, publicDrop, routes }: UpstreamRoutes,
-  principalSecret: string,
+  deps: { principalSecret: string; serviceIdentity: ServiceIdentity },
 ): RouteModule {
+  // Cloud Run accepts ID tokens whose audience is the service's URL.
+  const audience = new URL(upstream.url).origin;
+
   return async (app) => {
     await app.register(replyFrom, { base: upstream.url, disableRequestLogging: true });
     acceptBodiesAsStreams(app);
 
-    const forward = (
+    const forward = async (
       request: FastifyRequest,
       reply: FastifyReply,
-      options: { drop: readonly string[]; principalAssertion?: string },
-    ): FastifyReply => {
+      options: ForwardOptions,
+    ): Promise<FastifyReply> => {
+      let serviceAuthorization: string | undefined;
+      try {
+        serviceAuthorization = await deps.serviceIdentity.authorizationFor(audience);
+      } catch (err) {
+        // The body was never read: the connection cannot be reused for the next request.
+        if (!request.raw.complete) reply.header('connection', 'close');
+        throw new AppError('unavailable', `The ${service} service is unavailable`, { cause: err });
+      }
       const body = bodyStreamOf(request);
       // reply-from streams `request.body` when it is a stream.
       request.body = body;
@@ -196,7 +226,8 @@ function upstreamScope(
           timeout: upstream.timeoutMs,
           // Never hold a client while retrying; a 503 of the service passes on with its Retry-After.
           retryDelay: () => null,
-          rewriteRequestHeaders: (_request, headers) => forwardedHeaders(request, headers, options),
+          rewriteRequestHeaders: (_request, headers) =>
+            forwardedHeaders(request, headers, { ...options, serviceAuthorization }),
           rewriteHeaders: withoutHopByHop,
           onError: (failed, { error }) => {
             // Unread body bytes would otherwise be drained before the connection is reused.
@@ -215,7 +246,7 @@ function upstreamScope(
     const forwardAsMerchant = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = internalPrincipalOf(requirePrincipal(request.principal));
       const principalAssertion = await signInternalPrincipal(principal, {
-        secret: principalSecret,
+        secret: deps.principalSecret,
         audience: service,
       });
       return forward(request, reply, { drop: MERCHANT_CREDENTIALS, principalAssertion });
@@ -239,7 +270,11 @@ function upstreamScope(
 /** Routes that belong to other services: search's, and the sync worker's. */
 export function createServiceRoutingFeature(deps: ServiceRoutingDeps): RouteModule {
   return async (app) => {
-    await app.register(upstreamScope(deps.search, SEARCH_ROUTES, deps.principalSecret));
-    await app.register(upstreamScope(deps.syncWorker, SYNC_WORKER_ROUTES, deps.principalSecret));
+    const shared = {
+      principalSecret: deps.principalSecret,
+      serviceIdentity: deps.serviceIdentity ?? ANONYMOUS_SERVICE_IDENTITY,
+    };
+    await app.register(upstreamScope(deps.search, SEARCH_ROUTES, shared));
+    await app.register(upstreamScope(deps.syncWorker, SYNC_WORKER_ROUTES, shared));
   };
 }
