@@ -39,6 +39,8 @@ export interface CatalogConnector {
   verify(signal?: AbortSignal): Promise<StoreIdentity>;
   /** Pages in a stable order; every page's `cursor` resumes right after it. */
   fetchProducts(options: FetchOptions): AsyncIterable<ProductPage>;
+  /** Releases its HTTP connections; call when done with it. */
+  close(): Promise<void>;
 }
 
 /** A verified webhook delivery, reduced to what the sync does with it. */

@@ -145,6 +145,7 @@ async function runToEnd(deps: RunProcessorDeps, claim: RunClaim, signal: AbortSi
     } finally {
       // A failure while a commit was in flight settles the run only once that commit has ended.
       await inFlight.commit?.catch(() => {});
+      await connector.close();
     }
     signal.throwIfAborted();
   }

@@ -17,13 +17,19 @@ export interface ScriptedCatalog {
 
 /**
  * A CatalogConnector over an in-memory catalog: stable order by external id, cursors are
- * page offsets, incremental fetches filter on updatedAt >= since. Records every fetch.
+ * page offsets, incremental fetches filter on updatedAt >= since. Records every fetch and close.
  */
-export function scriptedConnector(script: ScriptedCatalog): CatalogConnector & { fetches: FetchOptions[] } {
+export function scriptedConnector(
+  script: ScriptedCatalog,
+): CatalogConnector & { fetches: FetchOptions[]; closed: number } {
   const fetches: FetchOptions[] = [];
   return {
     platform: 'custom',
     fetches,
+    closed: 0,
+    async close() {
+      this.closed++;
+    },
     async verify() {
       return { storefrontUrl: null, name: null, currency: null };
     },

@@ -99,6 +99,8 @@ describe('the diff engine in sync runs', () => {
       failed: 0,
     });
     expect(run.expected).toBe(230);
+    // Each run releases its connector's connections.
+    expect(connector.closed).toBe(connector.fetches.length);
     // No product has images: nothing for search to embed, so indexing is over at once.
     expect(run.phase).toBe('done');
     expect(setup.indexedCalls.filter((c) => c.id === first)).toEqual([

@@ -1,7 +1,8 @@
 import type { WebhookChange } from '@nlyzer/connectors';
-import { type CatalogTransaction, type SyncContext, withStoreEvents } from '../../sync-context.ts';
+import { type SyncContext, withStoreEvents } from '../../sync-context.ts';
 import type { CatalogImageInspector } from '../catalog-images/catalog-image-inspector.ts';
 import { commitCatalogChanges, prepareCatalogChanges } from '../catalog-products/catalog-changes.ts';
+import { disconnectConnection } from '../connections/connection-store.ts';
 
 /**
  * Verified webhook deliveries of one store, applied outside any run: the same diff,
@@ -37,22 +38,7 @@ export async function applyWebhookChanges(
   if (prepared === null && !uninstalled) return;
   await withStoreEvents(context.outbox, storeId, async (trx, emit) => {
     if (prepared !== null) await commitCatalogChanges(trx, emit, storeId, prepared, null);
-    if (uninstalled) await disconnectStore(trx, storeId, 'The app was uninstalled from the store');
+    // Its access token is void now: forget it; a running run finds its claim gone at its next page.
+    if (uninstalled) await disconnectConnection(trx, storeId, 'The app was uninstalled from the store');
   });
-}
-
-async function disconnectStore(trx: CatalogTransaction, storeId: string, reason: string): Promise<void> {
-  const now = new Date();
-  await trx
-    .updateTable('catalog.connections')
-    .set({ state: 'disconnected', next_sync_at: null, error: reason, updated_at: now })
-    .where('store_id', '=', storeId)
-    .execute();
-  // A running run's worker finds its claim gone at its next page and stops.
-  await trx
-    .updateTable('catalog.sync_runs')
-    .set({ state: 'cancelled', phase: 'done', finished_at: now, lease_until: null })
-    .where('store_id', '=', storeId)
-    .where('state', 'in', ['queued', 'running'])
-    .execute();
 }
