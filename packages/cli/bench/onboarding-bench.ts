@@ -24,6 +24,8 @@ import { freePorts, serviceUrls } from '../src/runtime/service-urls.ts';
 import { WORKSPACE_ROOT } from '../src/runtime/workspace.ts';
 
 const { values: args } = parseArgs({
+  // pnpm passes the `--` of `pnpm bench:onboarding -- --products 1000` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     products: { type: 'string', default: '10000' },
     'images-per-product': { type: 'string', default: '1' },
