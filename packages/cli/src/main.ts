@@ -8,6 +8,7 @@ import { devCommand } from './commands/dev.ts';
 import { devDistributedCommand } from './commands/dev-distributed.ts';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { type SandboxOptions, sandboxCommand } from './commands/sandbox.ts';
 import { schedulerCommand } from './commands/scheduler.ts';
 import { type SeedCatalogOptions, seedCatalogCommand } from './commands/seed-catalog.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -113,6 +114,16 @@ gatewayOptions(sync.command('now').description('start a sync run and follow it u
 gatewayOptions(sync.command('runs').description('recent runs, newest first')).action(async (options) =>
   exitWith(await syncRunsCommand(options, env, io)),
 );
+
+program
+  .command('sandbox')
+  .description('a local Shopify-, WooCommerce- or feed-shaped store with the demo catalog, to connect to')
+  .argument('<platform>', 'shopify, woocommerce or feed')
+  .option('--products <n>', 'number of products', '200')
+  .option('--port <port>', 'port on 127.0.0.1 (default: any free one)')
+  .action(async (platform: string, options: SandboxOptions) =>
+    exitWith(await sandboxCommand(platform, options, env, io)),
+  );
 
 program
   .command('config')

@@ -283,6 +283,8 @@ export interface FeedTestServerOptions {
   image?: (productIndex: number, imageIndex: number) => Buffer;
   /** Bytes per write when streaming a file, to exercise chunked parsing. */
   chunkSize?: number;
+  /** Port on 127.0.0.1 (default: any free one). */
+  port?: number;
 }
 
 export interface FeedTestServer {
@@ -310,7 +312,7 @@ export async function startFeedTestServer(options: FeedTestServerOptions = {}): 
     if (serveCatalogImage(req, res, options.image)) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

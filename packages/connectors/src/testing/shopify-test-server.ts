@@ -62,6 +62,8 @@ export interface ShopifyTestServerOptions {
   /** Keeps rendered images on disk, so a bench renders each photo once across runs. */
   imageCacheDir?: string;
   schemaFile?: URL | string;
+  /** Port on 127.0.0.1 (default: any free one). */
+  port?: number;
 }
 
 export interface InjectedFailure {
@@ -412,7 +414,7 @@ export async function startShopifyTestServer(
       res.end(JSON.stringify({ errors: String(err) }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {

@@ -26,6 +26,8 @@ export interface WooCommerceTestServerOptions {
   currency?: string;
   /** Bytes of catalog image `imageIndex` of product `productIndex` (default: a distinct solid PNG). */
   image?: (productIndex: number, imageIndex: number) => Buffer;
+  /** Port on 127.0.0.1 (default: any free one). */
+  port?: number;
 }
 
 export interface WooCommerceRecordedResponse {
@@ -418,7 +420,7 @@ export async function startWooCommerceTestServer(
     if (serveCatalogImage(req, res, options.image)) return;
     res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
