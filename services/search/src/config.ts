@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gatewayConfigSchema } from '@nlyzer/gateway';
 import { withBaseConfig } from '@nlyzer/service-kit';
@@ -84,5 +85,9 @@ export const searchConfigSchema = withBaseConfig(
 export type SearchConfig = Static<typeof searchConfigSchema>;
 
 export function vectorIndexDirectory(config: SearchConfig): string {
-  return config.VECTOR_INDEX_DIR ?? path.resolve(config.NLYZER_DATA_DIR, 'vector-index');
+  if (config.VECTOR_INDEX_DIR) return config.VECTOR_INDEX_DIR;
+  // An in-memory install has no data folder: its snapshots are as throwaway as its database.
+  if (config.NLYZER_DATA_DIR === 'memory://')
+    return path.join(tmpdir(), `nlyzer-vector-index-${process.pid}`);
+  return path.resolve(config.NLYZER_DATA_DIR, 'vector-index');
 }

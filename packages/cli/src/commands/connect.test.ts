@@ -2,6 +2,9 @@
 // tier's database and real ports, a store connected through `nlyzer connect` to a
 // Shopify-shaped server, a WooCommerce-shaped server and a Google Merchant feed, and a
 // shopper's photo then finds the photographed product through the gateway.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInProcessBus } from '@nlyzer/bus';
 import {
   catalogToMerchantXml,
@@ -33,6 +36,7 @@ const photos: Buffer[] = [];
 let shopperPhoto: Buffer;
 
 let database: TestDatabase;
+let dataDir: string;
 let platform: Platform;
 let gateway: string;
 let shopify: ShopifyTestServer;
@@ -116,6 +120,8 @@ beforeAll(async () => {
   });
   closers.push(() => shopify.close());
 
+  dataDir = await mkdtemp(path.join(tmpdir(), 'nlyzer-connect-test-'));
+  closers.push(() => rm(dataDir, { recursive: true, force: true }));
   database = await testDatabase();
   const { services } = await discoverServices();
   await migrate(database.db, [...migrationSets(services).values()]);
@@ -127,7 +133,8 @@ beforeAll(async () => {
     envFor: (service) => ({
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
-      NLYZER_DATA_DIR: 'memory://',
+      // Search keeps its vector index snapshots under the data directory.
+      NLYZER_DATA_DIR: dataDir,
       PORT: String(ports[service.name]),
       ...serviceUrls(ports),
       SHOPIFY_API_KEY: shopify.apiKey,
