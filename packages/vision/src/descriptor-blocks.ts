@@ -55,20 +55,36 @@ export function addLabHistogram(
       const lf = lt - l0;
       const af = at - a0;
       const bf = bt - b0;
-      for (let dl = 0; dl < 2; dl++) {
-        const wl = dl === 0 ? 1 - lf : lf;
-        if (wl === 0) continue;
-        for (let da = 0; da < 2; da++) {
-          const wa = da === 0 ? 1 - af : af;
-          if (wa === 0) continue;
-          for (let db = 0; db < 2; db++) {
-            const wb = db === 0 ? 1 - bf : bf;
-            if (wb === 0) continue;
-            out[base + ((l0 + dl) * nc + (a0 + da)) * nc + (b0 + db)]! += w * wl * wa * wb;
-          }
-        }
-      }
+      // The eight corners unrolled; a zero share is skipped (at the last bin its neighbour is out of range).
+      const index = base + (l0 * nc + a0) * nc + b0;
+      const lowL = w * (1 - lf);
+      const highL = w * lf;
+      const lowA = 1 - af;
+      const lowB = 1 - bf;
+      if (lowL !== 0) addChroma(out, index, lowL, lowA, af, lowB, bf, nc);
+      if (highL !== 0) addChroma(out, index + nc * nc, highL, lowA, af, lowB, bf, nc);
     }
+  }
+}
+
+/** One lightness slice of the soft histogram's corners: `wl` already holds the pixel's weight. */
+function addChroma(
+  out: Float32Array,
+  index: number,
+  wl: number,
+  lowA: number,
+  highA: number,
+  lowB: number,
+  highB: number,
+  nc: number,
+): void {
+  if (lowA !== 0) {
+    if (lowB !== 0) out[index]! += wl * lowA * lowB;
+    if (highB !== 0) out[index + 1]! += wl * lowA * highB;
+  }
+  if (highA !== 0) {
+    if (lowB !== 0) out[index + nc]! += wl * highA * lowB;
+    if (highB !== 0) out[index + nc + 1]! += wl * highA * highB;
   }
 }
 
@@ -142,16 +158,31 @@ export function addLbpHistogram(
 ): void {
   const { width, height, lightness } = image;
   const { weights } = foreground;
-  const neighbour = new Int32Array(8);
-  for (let k = 0; k < 8; k++) neighbour[k] = (RING_Y[k]! * width + RING_X[k]!) * step;
+  const [n0, n1, n2, n3, n4, n5, n6, n7] = RING_X.map((dx, k) => (RING_Y[k]! * width + dx) * step) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   for (let y = step; y < height - step; y++) {
     for (let x = step; x < width - step; x++) {
       const i = y * width + x;
       const w = weights[i]!;
       if (w <= 0) continue;
       const centre = lightness[i]! + 1.5;
-      let code = 0;
-      for (let k = 0; k < 8; k++) if (lightness[i + neighbour[k]!]! >= centre) code |= 1 << k;
+      const code =
+        (lightness[i + n0]! >= centre ? 1 : 0) |
+        (lightness[i + n1]! >= centre ? 2 : 0) |
+        (lightness[i + n2]! >= centre ? 4 : 0) |
+        (lightness[i + n3]! >= centre ? 8 : 0) |
+        (lightness[i + n4]! >= centre ? 16 : 0) |
+        (lightness[i + n5]! >= centre ? 32 : 0) |
+        (lightness[i + n6]! >= centre ? 64 : 0) |
+        (lightness[i + n7]! >= centre ? 128 : 0);
       out[offset + RIU2[code]!]! += w;
     }
   }

@@ -107,7 +107,11 @@ export function l2Normalise(v: Float32Array): Float32Array {
 }
 
 export function describeImage(image: DecodedImage, config: DescriptorConfig): Float32Array {
-  const working = toWorkingImage(image, config.workingSide);
+  return describeWorkingImage(toWorkingImage(image, config.workingSide), config);
+}
+
+/** The descriptor of an image already brought to the config's working size. */
+export function describeWorkingImage(working: WorkingImage, config: DescriptorConfig): Float32Array {
   const foreground = estimateForeground(working, config.foreground);
   const lengths = config.blocks.map(blockLength);
   const out = new Float32Array(lengths.reduce((a, b) => a + b, 0));
@@ -182,13 +186,22 @@ export function selectBlocks(
   };
 }
 
+/** The config behind each embedder this module made, for the catalog views' shared working copies. */
+const CONFIGS = new WeakMap<ImageEmbedder, DescriptorConfig>();
+
+export function descriptorConfigOf(embedder: ImageEmbedder): DescriptorConfig | undefined {
+  return CONFIGS.get(embedder);
+}
+
 export function createDescriptorEmbedder(
   config: DescriptorConfig = DEFAULT_DESCRIPTOR_CONFIG,
 ): ImageEmbedder {
-  return {
+  const embedder: ImageEmbedder = {
     id: 'descriptor',
     version: '2',
     dims: descriptorDims(config),
     embed: async (image) => describeImage(image, config),
   };
+  CONFIGS.set(embedder, config);
+  return embedder;
 }

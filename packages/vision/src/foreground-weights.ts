@@ -20,79 +20,121 @@ const PROTOTYPES = 4;
 const MIN_PROTOTYPE_SHARE = 0.12;
 const CONTRAST_SCALE = 14;
 
-/** A few k-means prototypes of the border colours, ignoring rare ones (the object touching the edge). */
-function borderPrototypes(image: WorkingImage): number[][] {
+/**
+ * A few k-means prototypes of the border colours, ignoring rare ones (the object touching
+ * the edge), as flat [L/2, a, b] triples.
+ */
+function borderPrototypes(image: WorkingImage): Float64Array {
   const { width, height, lightness, greenRed, blueYellow } = image;
   const band = Math.max(2, Math.round(Math.min(width, height) * 0.06));
-  const samples: number[] = [];
+  const inner = Math.max(0, width - 2 * band) * Math.max(0, height - 2 * band);
+  const samples = new Int32Array(width * height - inner);
+  let count = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (x >= band && x < width - band && y >= band && y < height - band) continue;
-      samples.push(y * width + x);
+      samples[count++] = y * width + x;
     }
   }
-  const centres: number[][] = [];
+  const centres = new Float64Array(PROTOTYPES * 3);
   for (let k = 0; k < PROTOTYPES; k++) {
-    const i = samples[Math.floor(((k + 0.5) * samples.length) / PROTOTYPES)]!;
-    centres.push([lightness[i]! * 0.5, greenRed[i]!, blueYellow[i]!]);
+    const i = samples[Math.floor(((k + 0.5) * count) / PROTOTYPES)]!;
+    centres[k * 3] = lightness[i]! * 0.5;
+    centres[k * 3 + 1] = greenRed[i]!;
+    centres[k * 3 + 2] = blueYellow[i]!;
   }
-  const counts = new Array<number>(PROTOTYPES).fill(0);
+  const counts = new Float64Array(PROTOTYPES);
+  const sums = new Float64Array(PROTOTYPES * 3);
+  const assigned = new Int8Array(count).fill(-1);
   for (let iteration = 0; iteration < 6; iteration++) {
-    const sums = centres.map(() => [0, 0, 0]);
+    sums.fill(0);
     counts.fill(0);
-    for (const i of samples) {
+    let moved = false;
+    for (let s = 0; s < count; s++) {
+      const i = samples[s]!;
       const p0 = lightness[i]! * 0.5;
       const p1 = greenRed[i]!;
       const p2 = blueYellow[i]!;
       let best = 0;
       let bestDistance = Number.POSITIVE_INFINITY;
       for (let k = 0; k < PROTOTYPES; k++) {
-        const c = centres[k]!;
-        const d = (p0 - c[0]!) ** 2 + (p1 - c[1]!) ** 2 + (p2 - c[2]!) ** 2;
+        const d =
+          (p0 - centres[k * 3]!) ** 2 + (p1 - centres[k * 3 + 1]!) ** 2 + (p2 - centres[k * 3 + 2]!) ** 2;
         if (d < bestDistance) {
           bestDistance = d;
           best = k;
         }
       }
-      const s = sums[best]!;
-      s[0]! += p0;
-      s[1]! += p1;
-      s[2]! += p2;
+      if (assigned[s] !== best) {
+        assigned[s] = best;
+        moved = true;
+      }
+      sums[best * 3]! += p0;
+      sums[best * 3 + 1]! += p1;
+      sums[best * 3 + 2]! += p2;
       counts[best]! += 1;
     }
+    // The same assignment as last time gives the same centres: every later round would repeat it.
+    if (!moved) break;
     for (let k = 0; k < PROTOTYPES; k++) {
       const n = counts[k]!;
-      if (n > 0) centres[k] = sums[k]!.map((v) => v / n);
+      if (n > 0) for (let c = 0; c < 3; c++) centres[k * 3 + c] = sums[k * 3 + c]! / n;
     }
   }
-  return centres.filter((_, k) => counts[k]! / samples.length >= MIN_PROTOTYPE_SHARE);
+  const kept: number[] = [];
+  for (let k = 0; k < PROTOTYPES; k++) {
+    if (counts[k]! / count >= MIN_PROTOTYPE_SHARE)
+      kept.push(centres[k * 3]!, centres[k * 3 + 1]!, centres[k * 3 + 2]!);
+  }
+  return Float64Array.from(kept);
+}
+
+/** The centre prior of every pixel, per frame size and width: the same for every image of that size. */
+const centrePriors = new Map<string, Float64Array>();
+
+function centrePrior(width: number, height: number, centreSigma: number): Float64Array {
+  const key = `${width}x${height}:${centreSigma}`;
+  let prior = centrePriors.get(key);
+  if (prior === undefined) {
+    prior = new Float64Array(width * height);
+    const inverseSigma2 = 1 / (2 * centreSigma * centreSigma);
+    const long = Math.max(width, height);
+    for (let y = 0; y < height; y++) {
+      const dy = (y + 0.5 - height / 2) / long;
+      for (let x = 0; x < width; x++) {
+        const dx = (x + 0.5 - width / 2) / long;
+        prior[y * width + x] = Math.exp(-(dx * dx + dy * dy) * inverseSigma2);
+      }
+    }
+    // Working copies come in a handful of sizes; an odd upload must not grow this forever.
+    if (centrePriors.size > 64) centrePriors.clear();
+    centrePriors.set(key, prior);
+  }
+  return prior;
 }
 
 export function estimateForeground(image: WorkingImage, options: ForegroundOptions): Foreground {
   const { width, height, lightness, greenRed, blueYellow } = image;
   const n = width * height;
   const weights = new Float32Array(n);
-  const prototypes = options.borderContrast ? borderPrototypes(image) : [];
-  const inverseSigma2 = 1 / (2 * options.centreSigma * options.centreSigma);
-  const long = Math.max(width, height);
-  for (let y = 0; y < height; y++) {
-    const dy = (y + 0.5 - height / 2) / long;
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const dx = (x + 0.5 - width / 2) / long;
-      const centre = Math.exp(-(dx * dx + dy * dy) * inverseSigma2);
-      let contrast = 1;
-      if (prototypes.length > 0) {
-        let nearest = Number.POSITIVE_INFINITY;
-        const p0 = lightness[i]! * 0.5;
-        for (const c of prototypes) {
-          const d = (p0 - c[0]!) ** 2 + (greenRed[i]! - c[1]!) ** 2 + (blueYellow[i]! - c[2]!) ** 2;
-          if (d < nearest) nearest = d;
-        }
-        contrast = 1 - Math.exp(-nearest / (CONTRAST_SCALE * CONTRAST_SCALE));
+  const prototypes = options.borderContrast ? borderPrototypes(image) : new Float64Array(0);
+  const prior = centrePrior(width, height, options.centreSigma);
+  const floor = options.backgroundFloor;
+  for (let i = 0; i < n; i++) {
+    let contrast = 1;
+    if (prototypes.length > 0) {
+      let nearest = Number.POSITIVE_INFINITY;
+      const p0 = lightness[i]! * 0.5;
+      const p1 = greenRed[i]!;
+      const p2 = blueYellow[i]!;
+      for (let c = 0; c < prototypes.length; c += 3) {
+        const d =
+          (p0 - prototypes[c]!) ** 2 + (p1 - prototypes[c + 1]!) ** 2 + (p2 - prototypes[c + 2]!) ** 2;
+        if (d < nearest) nearest = d;
       }
-      weights[i] = centre * (options.backgroundFloor + (1 - options.backgroundFloor) * contrast);
+      contrast = 1 - Math.exp(-nearest / (CONTRAST_SCALE * CONTRAST_SCALE));
     }
+    weights[i] = prior[i]! * (floor + (1 - floor) * contrast);
   }
   return { weights, box: weightedBox(weights, width, height) };
 }

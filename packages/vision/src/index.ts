@@ -9,6 +9,11 @@ export {
   type RerankQuery,
   rerankCandidates,
 } from './candidate-rerank.ts';
+export {
+  type CatalogImageEmbedding,
+  type CatalogImageEmbeddingOptions,
+  embedCatalogImage,
+} from './catalog-image-embedding.ts';
 export { type DecodeOptions, decodeImage, type ImageFormat, sniffImageFormat } from './decode-image.ts';
 export {
   blocksOf,

@@ -1,7 +1,7 @@
 import type { DecodedImage } from './embedder.ts';
 import { estimateForeground } from './foreground-weights.ts';
 import { type Box, cropImage } from './image-crop.ts';
-import { toWorkingImage } from './working-image.ts';
+import { toWorkingImage, type WorkingImage } from './working-image.ts';
 
 /**
  * Synthetic views of a catalog photo that look more like what a shopper sends: the
@@ -48,16 +48,19 @@ export const DEFAULT_SHOPPER_VIEWS: ShopperViewOptions = {
 };
 
 const PILE_SIDE = 256;
-const MASK_SIDE = 128;
+export const MASK_SIDE = 128;
 
 /** The product's cut-out: foreground mask (at a coarse grid) and its box, in the image's pixels. */
-interface Cutout {
+export interface Cutout {
   box: Box;
   inside(x: number, y: number): boolean;
 }
 
-function cutout(image: DecodedImage): Cutout {
-  const working = toWorkingImage(image, MASK_SIDE);
+/** `working`: the image's working copy at MASK_SIDE when the caller already has it. */
+export function cutout(
+  image: DecodedImage,
+  working: WorkingImage = toWorkingImage(image, MASK_SIDE),
+): Cutout {
   const { weights } = estimateForeground(working, {
     borderContrast: true,
     centreSigma: 100,
@@ -110,7 +113,7 @@ function seededRandom(seed: number): () => number {
  * overlapping on a dark ground: the frame-filling pile of identical items a shopper
  * photographs, where the studio shot shows one item on white.
  */
-function pile(image: DecodedImage, object: Cutout, options: PileOptions): DecodedImage {
+export function pile(image: DecodedImage, object: Cutout, options: PileOptions): DecodedImage {
   const side = PILE_SIDE;
   const data = new Uint8Array(side * side * 3).fill(options.gapGrey);
   const { box } = object;
@@ -137,9 +140,11 @@ function pile(image: DecodedImage, object: Cutout, options: PileOptions): Decode
     const reach = Math.ceil((Math.max(ow, oh) * scale) / 2);
     for (let y = Math.max(0, Math.floor(cy - reach)); y < Math.min(side, cy + reach); y++) {
       for (let x = Math.max(0, Math.floor(cx - reach)); x < Math.min(side, cx + reach); x++) {
-        let u = (x - cx) / scale;
-        let v = (y - cy) / scale;
-        for (let t = 0; t < turns; t++) [u, v] = [-v, u];
+        const u0 = (x - cx) / scale;
+        const v0 = (y - cy) / scale;
+        // quarter-turns of (u, v): each maps it to (-v, u)
+        const u = turns === 0 ? u0 : turns === 1 ? -v0 : turns === 2 ? -u0 : v0;
+        const v = turns === 0 ? v0 : turns === 1 ? u0 : turns === 2 ? -v0 : -u0;
         const sx = Math.floor(u + box.x0 + ow / 2);
         const sy = Math.floor(v + box.y0 + oh / 2);
         if (sx < box.x0 || sy < box.y0 || sx >= box.x1 || sy >= box.y1 || !object.inside(sx, sy)) continue;

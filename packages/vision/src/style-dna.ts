@@ -161,7 +161,13 @@ function classifyPattern(evidence: PatternEvidence): PatternClass {
  * its outline against the background does not read as texture.
  */
 export function extractStyleDna(image: DecodedImage): StyleDna {
-  const working: WorkingImage = toWorkingImage(image, 128);
+  return styleDnaOfWorkingImage(toWorkingImage(image, STYLE_DNA_SIDE));
+}
+
+/** The working size StyleDNA reads (the descriptor's too, so catalog analysis shares the copy). */
+export const STYLE_DNA_SIDE = 128;
+
+export function styleDnaOfWorkingImage(working: WorkingImage): StyleDna {
   const { weights, box } = estimateForeground(working, {
     borderContrast: true,
     centreSigma: 0.35,

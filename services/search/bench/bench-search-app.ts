@@ -133,7 +133,11 @@ export async function loadStore(
 }
 
 /** Resolves with the number of failed products once none is pending and the queue is empty. */
-async function waitIndexed(context: SearchContext, storeId: string, expected: number): Promise<number> {
+export async function waitIndexed(
+  context: SearchContext,
+  storeId: string,
+  expected: number,
+): Promise<number> {
   let reportedAt = performance.now();
   for (;;) {
     const { states, queued } = await context.db.withStore(storeId, async (trx) => ({

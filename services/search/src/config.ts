@@ -73,7 +73,7 @@ export const searchConfigSchema = withBaseConfig(
       minimum: 1,
       maximum: 64,
       default: 2,
-      description: 'Products embedded at once by the indexing worker',
+      description: 'Batches of up to 32 queued products the indexing worker processes at once',
     }),
     CATALOG_IMAGE_FETCH_ALLOW_PRIVATE: Type.Boolean({
       default: false,

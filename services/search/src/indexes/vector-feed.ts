@@ -3,7 +3,7 @@ import type { VectorMetadata, VectorRecord } from '@nlyzer/vectors';
 import type { ImageEmbedder } from '@nlyzer/vision';
 import type { SearchTransaction } from '../search-context.ts';
 import type { SearchTables } from '../search-tables.ts';
-import { vectorFromBytes } from './vector-bytes.ts';
+import { byteaAsHex, vectorFromBytes, vectorFromHex } from './vector-bytes.ts';
 
 /*
  * The Postgres side of every vector index: what an index must hold for a store, read
@@ -76,7 +76,7 @@ function recordsQuery(trx: SearchTransaction, storeId: string, embedder: ImageEm
     )
     .select([
       'v.vector_id',
-      'v.vector',
+      byteaAsHex('v.vector').as('vector_hex'),
       'p.product_id',
       'p.in_stock',
       'p.price_minor',
@@ -88,11 +88,11 @@ function recordsQuery(trx: SearchTransaction, storeId: string, embedder: ImageEm
     .where('v.embedder_version', '=', embedder.version);
 }
 
-type RecordRow = MetadataColumns & { vector_id: string; vector: Uint8Array };
+type RecordRow = MetadataColumns & { vector_id: string; vector_hex: string };
 
 const toRecord = (row: RecordRow): VectorRecord => ({
   id: row.vector_id,
-  values: vectorFromBytes(row.vector),
+  values: vectorFromHex(row.vector_hex),
   metadata: vectorMetadata(row),
 });
 

@@ -20,10 +20,10 @@ port.on('message', async (request: AnalysisRequest) => {
   } catch (err) {
     reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
   }
-  const vectors =
-    reply.analysis?.images.flatMap((outcome) => (outcome.ok ? outcome.image.vectors : [])) ?? [];
-  port.postMessage(
-    reply,
-    vectors.map((vector) => vector.buffer as ArrayBuffer),
-  );
+  const buffers =
+    reply.analysis?.images.flatMap((outcome) =>
+      outcome.ok ? [...outcome.image.vectors, outcome.image.localFeatures].map((array) => array.buffer) : [],
+    ) ?? [];
+  // Each array owns its buffer (made by the analysis), so none is sent twice.
+  port.postMessage(reply, [...new Set(buffers)] as ArrayBuffer[]);
 });

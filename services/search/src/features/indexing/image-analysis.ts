@@ -1,10 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
-  catalogViews,
   type DecodedImage,
   decodeImage,
+  embedCatalogImage,
   encodeLocalFeatures,
-  extractStyleDna,
   type GeometricVerifier,
   type ImageEmbedder,
   ImageRejectedError,
@@ -57,20 +56,14 @@ export async function analyzeProductImages(
       outcomes.push({ ok: false, reason: err.message });
       continue;
     }
-    if (position === 0) {
-      await pause();
-      styleDna = extractStyleDna(decoded);
-    }
-    const vectors: Float32Array[] = [];
-    for (const view of catalogViews(decoded)) {
-      await pause();
-      vectors.push(await embedder.embed(view));
-    }
+    await pause();
+    const embedded = await embedCatalogImage(decoded, embedder, { styleDna: position === 0 });
+    if (position === 0) styleDna = embedded.styleDna;
     await pause();
     const localFeatures = encodeLocalFeatures(verifier.catalogFeatures(decoded));
     outcomes.push({
       ok: true,
-      image: { width: decoded.width, height: decoded.height, vectors, localFeatures },
+      image: { width: decoded.width, height: decoded.height, vectors: embedded.vectors, localFeatures },
     });
   }
   return { styleDna, images: outcomes };

@@ -28,11 +28,12 @@ export interface ImageAnalyzerOptions {
 }
 
 /**
- * A thread per product in progress, leaving one core to the main thread: searches (and,
- * with PGlite, the database itself) run there.
+ * A thread per core: analysis is most of an indexed product's CPU, and the main thread's
+ * share (queries, with PGlite the database itself) is small and mostly waits on them, so
+ * leaving it a core of its own left that core idle most of the time.
  */
-export function defaultAnalysisThreads(concurrency: number): number {
-  return Math.max(1, Math.min(concurrency, availableParallelism() - 1));
+export function defaultAnalysisThreads(): number {
+  return Math.max(1, availableParallelism());
 }
 
 const BUILT_IN = createDescriptorEmbedder();
@@ -115,7 +116,8 @@ export function createImageAnalyzer(options: ImageAnalyzerOptions): ImageAnalyze
       if (options.threads === 0 || !runsInThreads(embedder)) {
         return options.verifier().then((verifier) => analyzeProductImages(images, embedder, verifier, true));
       }
-      // Transferred to the thread: copies, so the caller's buffers stay usable.
+      // Copies (a few µs for a catalog photo) moved to the thread: the caller's buffers stay
+      // usable, and Node's pooled or native-backed buffers cannot be transferred at all.
       const request = { id: nextId++, images: images.map((image) => new Uint8Array(image)) };
       return new Promise<ProductAnalysis>((resolve, reject) => {
         waiting.push({ request, resolve, reject });

@@ -1,25 +1,25 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Emit } from '@nlyzer/bus';
 import type { ImageEmbedder, StyleDna } from '@nlyzer/vision';
 import type { ProductIndex } from '../../indexes/product-index.ts';
-import { vectorToBytes } from '../../indexes/vector-bytes.ts';
+import { byteaValue, vectorToBytes } from '../../indexes/vector-bytes.ts';
 import { chunks, removeProductVectors } from '../../indexes/vector-feed.ts';
 import { embedderKey } from '../../indexes/vector-indexes.ts';
 import { type SearchContext, type SearchTransaction, withStoreEvents } from '../../search-context.ts';
 import type { ImageSource, StoredStyleDna } from '../../search-tables.ts';
 import { bumpCatalogVersion, readSettings } from '../store-settings/settings-store.ts';
-import type { ProductAnalysis } from './image-analysis.ts';
 import type { ImageAnalyzer } from './image-analyzer.ts';
-import type { ImageLoader, LoadedImage } from './image-loader.ts';
+import type { ImageLoader } from './image-loader.ts';
 import {
-  leaveRun,
+  leaveRuns,
   type QueueKey,
-  readTicket,
-  releaseTicket,
+  readTickets,
+  releaseTickets,
   retryLater,
-  stillHeld,
+  stillHeldTickets,
   type Ticket,
 } from './indexing-queue.ts';
-import { countOutcome, type ProgressThrottle } from './indexing-runs.ts';
+import { countOutcomes, type ProgressThrottle } from './indexing-runs.ts';
 
 export interface ProductIndexerDeps {
   context: SearchContext;
@@ -58,265 +58,365 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 export const vectorId = (productId: string, position: number, view: number) =>
   `${productId}:${position}:${view}`;
 
-/**
- * Does the work of one claimed queue row. Reads run in short transactions; fetching and
- * embedding run outside any; the result is written in one transaction (vectors, images,
- * product state, run counters, progress event, catalog version) that first checks the
- * claim still holds. The row is released only after the vector index has caught up, so
- * a crash in between leaves it to be claimed again (as an index refresh).
- */
-export async function processClaim(deps: ProductIndexerDeps, key: QueueKey): Promise<IndexingOutcome> {
-  const { context, loader, analyzer } = deps;
-  const { db, embedders } = context;
-  const { storeId, productId } = key;
+/** What the analysis of one product came to, before anything is written. */
+type Analysed =
+  | { kind: 'indexed'; vectors: ProductVector[]; images: IndexedImage[]; dna: StyleDna | null }
+  | { kind: 'retry' | 'fail'; reason: string };
 
-  const claim = await db.withStore(storeId, async (trx) => {
-    const ticket = await readTicket(trx, key);
-    if (ticket === undefined) return undefined;
-    const product = await trx
-      .selectFrom('search.products')
-      .select(['image_sources', 'index_state', 'indexed_embedder'])
-      .where('store_id', '=', storeId)
-      .where('product_id', '=', productId)
-      .executeTakeFirst();
+interface ProductVector {
+  vector_id: string;
+  image_position: number;
+  view: number;
+  vector: Float32Array;
+}
+
+interface IndexedImage {
+  position: number;
+  source: ImageSource;
+  sha256: string;
+  width: number;
+  height: number;
+  localFeatures: Uint8Array | null;
+}
+
+/**
+ * Does the work of a batch of claimed queue rows (any stores). Per store: the tickets,
+ * products and settings are read in one short transaction; fetching and analysis run
+ * outside any, every product at once (the analyzer's threads set the pace); the results
+ * are written in one transaction (vectors, images, product states, run counters, progress
+ * events, one catalog version) that first locks the rows the claims still hold. Rows are
+ * released only after the vector index has caught up, so a crash in between leaves them
+ * to be claimed again (as index refreshes). One product's failure never holds up the rest.
+ */
+export async function processClaims(
+  deps: ProductIndexerDeps,
+  keys: readonly QueueKey[],
+): Promise<Map<QueueKey, IndexingOutcome>> {
+  const byStore = Map.groupBy(keys, (key) => key.storeId);
+  const outcomes = new Map<QueueKey, IndexingOutcome>();
+  await Promise.all(
+    [...byStore].map(async ([storeId, storeKeys]) => {
+      const byProduct = await processStoreClaims(
+        deps,
+        storeId,
+        storeKeys.map((key) => key.productId),
+      );
+      for (const key of storeKeys) outcomes.set(key, byProduct.get(key.productId) ?? 'gone');
+    }),
+  );
+  return outcomes;
+}
+
+async function processStoreClaims(
+  deps: ProductIndexerDeps,
+  storeId: string,
+  productIds: readonly string[],
+): Promise<Map<string, IndexingOutcome>> {
+  const { context } = deps;
+  const { db, embedders } = context;
+  const outcomes = new Map<string, IndexingOutcome>();
+
+  const claimed = await db.withStore(storeId, async (trx) => {
+    const tickets = await readTickets(trx, storeId, productIds);
+    const products = new Map<string, ClaimedProduct>();
+    for (const chunk of chunks([...tickets.keys()])) {
+      const rows = await trx
+        .selectFrom('search.products')
+        .select(['product_id', 'image_sources', 'index_state', 'indexed_embedder'])
+        .where('store_id', '=', storeId)
+        .where('product_id', 'in', chunk)
+        .execute();
+      for (const row of rows) products.set(row.product_id, row);
+    }
     const settings = await readSettings(trx, storeId);
-    return { ticket, product, kind: settings.embedder ?? embedders.defaultKind };
+    return { tickets: [...tickets.values()], products, kind: settings.embedder ?? embedders.defaultKind };
   });
-  if (claim === undefined) return 'gone';
-  const { ticket, product } = claim;
+  if (claimed.tickets.length === 0) return outcomes;
+
   let embedder: ImageEmbedder;
   try {
-    embedder = await embedders.embedder(claim.kind);
+    embedder = await embedders.embedder(claimed.kind);
   } catch (err) {
-    // The platform's problem (a model folder, a provider key), not the product's: wait, never fail it.
-    await db.withStore(storeId, (trx) =>
-      retryLater(
-        trx,
-        ticket,
-        `the ${claim.kind} embedder is unavailable: ${errorText(err)}`.slice(0, MAX_REASON),
-        deps.retryDelayMs(ticket.attempts),
-        false,
-      ),
-    );
-    return 'retrying';
+    // The platform's problem (a model folder, a provider key), not the products': wait, never fail them.
+    const reason = `the ${claimed.kind} embedder is unavailable: ${errorText(err)}`.slice(0, MAX_REASON);
+    await db.withStore(storeId, async (trx) => {
+      for (const ticket of claimed.tickets) {
+        await retryLater(trx, ticket, reason, deps.retryDelayMs(ticket.attempts), false);
+        outcomes.set(ticket.productId, 'retrying');
+      }
+    });
+    return outcomes;
   }
 
-  const needsEmbedding =
-    product !== undefined &&
-    (product.index_state === 'pending' ||
-      (product.index_state === 'indexed' && product.indexed_embedder !== embedderKey(embedder)));
-  if (!needsEmbedding) {
-    await settle(deps, ticket, embedder);
-    return 'refreshed';
+  const refreshed: Ticket[] = [];
+  const analysing: Promise<{ ticket: Ticket; analysed: Analysed }>[] = [];
+  for (const ticket of claimed.tickets) {
+    const product = claimed.products.get(ticket.productId);
+    const needsEmbedding =
+      product !== undefined &&
+      (product.index_state === 'pending' ||
+        (product.index_state === 'indexed' && product.indexed_embedder !== embedderKey(embedder)));
+    if (!needsEmbedding) {
+      refreshed.push(ticket);
+    } else if (ticket.attempts > deps.maxAttempts) {
+      const last = ticket.lastError === null ? '' : ` (last error: ${ticket.lastError})`;
+      const reason = `indexing did not finish in ${deps.maxAttempts} attempts${last}`;
+      analysing.push(Promise.resolve({ ticket, analysed: { kind: 'fail', reason } }));
+    } else {
+      analysing.push(
+        analyseProduct(deps, storeId, ticket.productId, product.image_sources, embedder).then((analysed) => ({
+          ticket,
+          analysed,
+        })),
+      );
+    }
   }
-  if (ticket.attempts > deps.maxAttempts) {
-    const last = ticket.lastError === null ? '' : ` (last error: ${ticket.lastError})`;
-    return fail(deps, ticket, embedder, `indexing did not finish in ${deps.maxAttempts} attempts${last}`);
-  }
+  const results = (await Promise.all(analysing)).map(({ ticket, analysed }) =>
+    // A failure that may pass is retried until the attempts run out.
+    analysed.kind === 'retry' && ticket.attempts >= deps.maxAttempts
+      ? { ticket, analysed: { kind: 'fail', reason: analysed.reason } as Analysed }
+      : { ticket, analysed },
+  );
+  for (const ticket of refreshed) outcomes.set(ticket.productId, 'refreshed');
 
-  const sources = product.image_sources;
-  let loaded: LoadedImage[];
-  let analysis: ProductAnalysis;
+  // PGlite answers in microtasks: a batch's run of queries would otherwise keep the
+  // event loop (timers, sockets, searches) waiting until the whole batch is written.
+  await yieldToEventLoop();
+  const written =
+    results.length === 0
+      ? []
+      : await withStoreEvents(context.outbox, storeId, async (trx, emit) => {
+          const held = new Set(
+            (
+              await stillHeldTickets(
+                trx,
+                results.map((result) => result.ticket),
+              )
+            ).map((ticket) => ticket.productId),
+          );
+          const current = results.filter((result) => held.has(result.ticket.productId));
+          await writeResults(deps, trx, emit, storeId, embedder, current);
+          return current;
+        });
+  const settling = [...refreshed];
+  const writtenIds = new Set<string>();
+  for (const { ticket, analysed } of written) {
+    writtenIds.add(ticket.productId);
+    const outcome =
+      analysed.kind === 'indexed' ? 'indexed' : analysed.kind === 'fail' ? 'failed' : 'retrying';
+    outcomes.set(ticket.productId, outcome);
+    if (analysed.kind !== 'retry') settling.push(ticket);
+  }
+  for (const { ticket } of results)
+    if (!writtenIds.has(ticket.productId)) outcomes.set(ticket.productId, 'superseded');
+  await yieldToEventLoop();
+  await settle(deps, storeId, settling, embedder);
+  return outcomes;
+}
+
+type ClaimedProduct = { image_sources: ImageSource[]; index_state: string; indexed_embedder: string | null };
+
+/** Fetches and analyses one product's images; never throws (a thrown error is a retry). */
+async function analyseProduct(
+  deps: ProductIndexerDeps,
+  storeId: string,
+  productId: string,
+  sources: ImageSource[],
+  embedder: ImageEmbedder,
+): Promise<Analysed> {
   try {
-    const outcomes = await loader.load(storeId, sources);
+    const outcomes = await deps.loader.load(storeId, sources);
     const problems = outcomes.flatMap((image, i) => (image.ok ? [] : [{ position: i + 1, ...image }]));
     if (problems.length > 0) {
       const reason = problems.map((problem) => `image ${problem.position}: ${problem.reason}`).join('; ');
-      return problems.some((problem) => problem.retryable)
-        ? retry(deps, ticket, embedder, reason)
-        : fail(deps, ticket, embedder, reason);
+      return { kind: problems.some((problem) => problem.retryable) ? 'retry' : 'fail', reason };
     }
-    loaded = outcomes.filter((image) => image.ok);
-    analysis = await analyzer.analyze(
+    const loaded = outcomes.filter((image) => image.ok);
+    const hashes = loaded.map((image) => image.sha256);
+    const analysis = await deps.analyzer.analyze(
       loaded.map((image) => image.bytes),
       embedder,
     );
+    const refused = analysis.images.flatMap((outcome, i) =>
+      outcome.ok ? [] : [`image ${i + 1}: ${outcome.reason}`],
+    );
+    if (refused.length > 0) return { kind: 'fail', reason: refused.join('; ') };
+    const vectors = analysis.images.flatMap((outcome, position) =>
+      outcome.ok
+        ? outcome.image.vectors.map((vector, view) => ({
+            vector_id: vectorId(productId, position, view),
+            image_position: position,
+            view,
+            vector,
+          }))
+        : [],
+    );
+    const images = analysis.images.map((outcome, position) => ({
+      position,
+      source: sources[position]!,
+      sha256: hashes[position]!,
+      width: outcome.ok ? outcome.image.width : 0,
+      height: outcome.ok ? outcome.image.height : 0,
+      localFeatures: outcome.ok ? outcome.image.localFeatures : null,
+    }));
+    return { kind: 'indexed', vectors, images, dna: analysis.styleDna };
   } catch (err) {
-    return retry(deps, ticket, embedder, errorText(err));
+    return { kind: 'retry', reason: errorText(err) };
   }
-  const refused = analysis.images.flatMap((outcome, i) =>
-    outcome.ok ? [] : [`image ${i + 1}: ${outcome.reason}`],
-  );
-  if (refused.length > 0) return fail(deps, ticket, embedder, refused.join('; '));
+}
 
-  const vectors = analysis.images.flatMap((outcome, position) =>
-    outcome.ok
-      ? outcome.image.vectors.map((vector, view) => ({
-          vector_id: vectorId(productId, position, view),
-          image_position: position,
-          view,
-          vector,
-        }))
-      : [],
-  );
-  const images = analysis.images.map((outcome, position) => ({
-    position,
-    source: sources[position]!,
-    sha256: loaded[position]!.sha256,
-    width: outcome.ok ? outcome.image.width : 0,
-    height: outcome.ok ? outcome.image.height : 0,
-    localFeatures: outcome.ok ? outcome.image.localFeatures : null,
-  }));
-  const dna = analysis.styleDna;
-
-  // PGlite answers in microtasks: a worker's run of queries would otherwise keep the
-  // event loop (timers, sockets, searches) waiting until the whole product is written.
-  await yieldToEventLoop();
-  const written = await withStoreEvents(context.outbox, storeId, async (trx, emit) => {
-    if (!(await stillHeld(trx, ticket))) return false;
-    const version = await bumpCatalogVersion(trx, storeId);
-    await removeProductVectors(trx, storeId, [productId], version, {
-      embedder,
-      ids: new Set(vectors.map((row) => row.vector_id)),
-    });
-    for (const chunk of chunks(vectors, 200)) {
-      await trx
-        .insertInto('search.product_vectors')
-        .values(
-          chunk.map((row) => ({
-            store_id: storeId,
-            product_id: productId,
-            vector_id: row.vector_id,
-            image_position: row.image_position,
-            view: row.view,
-            embedder: embedder.id,
-            embedder_version: embedder.version,
-            vector: vectorToBytes(row.vector),
-          })),
-        )
-        .execute();
+/**
+ * Writes a batch's results whose claims the transaction holds: indexed products get their
+ * vectors, images and StyleDNA, failed ones lose theirs and say why (both counted in their
+ * runs, under one new catalog version), retries wait with their reason.
+ */
+async function writeResults(
+  deps: ProductIndexerDeps,
+  trx: SearchTransaction,
+  emit: Emit,
+  storeId: string,
+  embedder: ImageEmbedder,
+  results: readonly { ticket: Ticket; analysed: Analysed }[],
+): Promise<void> {
+  const settled = results.filter((result) => result.analysed.kind !== 'retry');
+  for (const { ticket, analysed } of results) {
+    if (analysed.kind === 'retry') {
+      await retryLater(trx, ticket, analysed.reason.slice(0, MAX_REASON), deps.retryDelayMs(ticket.attempts));
     }
-    await writeImages(trx, storeId, productId, images);
+  }
+  if (settled.length === 0) return;
+  const version = await bumpCatalogVersion(trx, storeId);
+  const indexed = settled.flatMap(({ ticket, analysed }) =>
+    analysed.kind === 'indexed' ? [{ productId: ticket.productId, ...analysed }] : [],
+  );
+  const vectors = indexed.flatMap((product) =>
+    product.vectors.map((row) => ({ productId: product.productId, ...row })),
+  );
+  const productIds = settled.map((result) => result.ticket.productId);
+  await removeProductVectors(trx, storeId, productIds, version, {
+    embedder,
+    ids: new Set(vectors.map((row) => row.vector_id)),
+  });
+  for (const chunk of chunks(vectors, 200)) {
+    await trx
+      .insertInto('search.product_vectors')
+      .values(
+        chunk.map((row) => ({
+          store_id: storeId,
+          product_id: row.productId,
+          vector_id: row.vector_id,
+          image_position: row.image_position,
+          view: row.view,
+          embedder: embedder.id,
+          embedder_version: embedder.version,
+          vector: byteaValue(vectorToBytes(row.vector)),
+        })),
+      )
+      .execute();
+  }
+  await writeImages(
+    trx,
+    storeId,
+    productIds,
+    indexed.flatMap((product) => product.images.map((image) => ({ productId: product.productId, ...image }))),
+  );
+  const now = new Date();
+  for (const { ticket, analysed } of settled) {
     await trx
       .updateTable('search.products')
-      .set({
-        style_dna: dna === null ? null : JSON.stringify(storedDna(dna)),
-        style_keywords: dna === null ? '' : styleKeywords(dna),
-        index_state: 'indexed',
-        index_error: null,
-        indexed_embedder: embedderKey(embedder),
-        vector_version: version,
-        updated_at: new Date(),
-      })
+      .set(
+        analysed.kind === 'indexed'
+          ? {
+              style_dna: analysed.dna === null ? null : JSON.stringify(storedDna(analysed.dna)),
+              style_keywords: analysed.dna === null ? '' : styleKeywords(analysed.dna),
+              index_state: 'indexed',
+              index_error: null,
+              indexed_embedder: embedderKey(embedder),
+              vector_version: version,
+              updated_at: now,
+            }
+          : {
+              index_state: 'failed',
+              index_error: (analysed as { reason: string }).reason.slice(0, MAX_REASON),
+              indexed_embedder: null,
+              style_dna: null,
+              style_keywords: '',
+              vector_version: version,
+              updated_at: now,
+            },
+      )
       .where('store_id', '=', storeId)
-      .where('product_id', '=', productId)
+      .where('product_id', '=', ticket.productId)
       .execute();
-    if (ticket.runId !== null) {
-      await countOutcome(trx, emit, storeId, ticket.runId, 'indexed', deps.throttle);
-      await leaveRun(trx, ticket);
-    }
-    return true;
-  });
-  if (!written) return 'superseded';
-  await yieldToEventLoop();
-  await settle(deps, ticket, embedder);
-  return 'indexed';
+  }
+  const inRuns = settled.filter((result) => result.ticket.runId !== null);
+  for (const [runId, runResults] of Map.groupBy(inRuns, (result) => result.ticket.runId!)) {
+    const indexedInRun = runResults.filter((result) => result.analysed.kind === 'indexed').length;
+    await countOutcomes(
+      trx,
+      emit,
+      storeId,
+      runId,
+      { indexed: indexedInRun, failed: runResults.length - indexedInRun },
+      deps.throttle,
+    );
+  }
+  await leaveRuns(
+    trx,
+    inRuns.map((result) => result.ticket),
+  );
 }
 
 async function writeImages(
   trx: SearchTransaction,
   storeId: string,
-  productId: string,
-  images: {
-    position: number;
-    source: ImageSource;
-    sha256: string;
-    width: number;
-    height: number;
-    localFeatures: Uint8Array | null;
-  }[],
+  productIds: readonly string[],
+  images: readonly (IndexedImage & { productId: string })[],
 ): Promise<void> {
-  await trx
-    .deleteFrom('search.product_images')
-    .where('store_id', '=', storeId)
-    .where('product_id', '=', productId)
-    .execute();
-  if (images.length === 0) return;
-  await trx
-    .insertInto('search.product_images')
-    .values(
-      images.map((image) => ({
-        store_id: storeId,
-        product_id: productId,
-        position: image.position,
-        source_url: 'url' in image.source ? image.source.url : null,
-        sha256: image.sha256,
-        width: image.width,
-        height: image.height,
-        local_features: image.localFeatures,
-      })),
-    )
-    .execute();
-}
-
-/** A failure that may pass: due again after a backoff, until the attempts run out. */
-async function retry(
-  deps: ProductIndexerDeps,
-  ticket: Ticket,
-  embedder: ImageEmbedder,
-  reason: string,
-): Promise<IndexingOutcome> {
-  if (ticket.attempts >= deps.maxAttempts) return fail(deps, ticket, embedder, reason);
-  await deps.context.db.withStore(ticket.storeId, (trx) =>
-    retryLater(trx, ticket, reason.slice(0, MAX_REASON), deps.retryDelayMs(ticket.attempts)),
-  );
-  return 'retrying';
-}
-
-/** The product is not searchable (its vectors go) and says why; its run counts it failed. */
-async function fail(
-  deps: ProductIndexerDeps,
-  ticket: Ticket,
-  embedder: ImageEmbedder,
-  reason: string,
-): Promise<IndexingOutcome> {
-  const { storeId, productId } = ticket;
-  const written = await withStoreEvents(deps.context.outbox, storeId, async (trx, emit) => {
-    if (!(await stillHeld(trx, ticket))) return false;
-    const version = await bumpCatalogVersion(trx, storeId);
-    await removeProductVectors(trx, storeId, [productId], version);
-    await writeImages(trx, storeId, productId, []);
+  for (const chunk of chunks(productIds)) {
     await trx
-      .updateTable('search.products')
-      .set({
-        index_state: 'failed',
-        index_error: reason.slice(0, MAX_REASON),
-        indexed_embedder: null,
-        style_dna: null,
-        style_keywords: '',
-        vector_version: version,
-        updated_at: new Date(),
-      })
+      .deleteFrom('search.product_images')
       .where('store_id', '=', storeId)
-      .where('product_id', '=', productId)
+      .where('product_id', 'in', chunk)
       .execute();
-    if (ticket.runId !== null) {
-      await countOutcome(trx, emit, storeId, ticket.runId, 'failed', deps.throttle);
-      await leaveRun(trx, ticket);
-    }
-    return true;
-  });
-  if (!written) return 'superseded';
-  await settle(deps, ticket, embedder);
-  return 'failed';
+  }
+  for (const chunk of chunks(images, 500)) {
+    await trx
+      .insertInto('search.product_images')
+      .values(
+        chunk.map((image) => ({
+          store_id: storeId,
+          product_id: image.productId,
+          position: image.position,
+          source_url: 'url' in image.source ? image.source.url : null,
+          sha256: image.sha256,
+          width: image.width,
+          height: image.height,
+          local_features: image.localFeatures === null ? null : byteaValue(image.localFeatures),
+        })),
+      )
+      .execute();
+  }
 }
 
-/** Brings the index up to date, then lets the row go; if the index is unreachable, the row comes back later. */
-async function settle(deps: ProductIndexerDeps, ticket: Ticket, embedder: ImageEmbedder): Promise<void> {
+/** Brings the index up to date, then lets the rows go; if the index is unreachable, they come back later. */
+async function settle(
+  deps: ProductIndexerDeps,
+  storeId: string,
+  tickets: readonly Ticket[],
+  embedder: ImageEmbedder,
+): Promise<void> {
+  if (tickets.length === 0) return;
   const { db, logger } = deps.context;
   try {
-    await deps.productIndex.catchUp(ticket.storeId, embedder);
+    await deps.productIndex.catchUp(storeId, embedder);
   } catch (err) {
-    logger.warn({ err, storeId: ticket.storeId }, 'vector index catch-up failed; retrying later');
-    await db.withStore(ticket.storeId, (trx) =>
-      retryLater(
-        trx,
-        ticket,
-        `vector index: ${errorText(err)}`.slice(0, MAX_REASON),
-        deps.retryDelayMs(ticket.attempts),
-      ),
-    );
+    logger.warn({ err, storeId }, 'vector index catch-up failed; retrying later');
+    const reason = `vector index: ${errorText(err)}`.slice(0, MAX_REASON);
+    await db.withStore(storeId, async (trx) => {
+      for (const ticket of tickets) await retryLater(trx, ticket, reason, deps.retryDelayMs(ticket.attempts));
+    });
     return;
   }
-  await db.withStore(ticket.storeId, (trx) => releaseTicket(trx, ticket));
+  await db.withStore(storeId, (trx) => releaseTickets(trx, tickets));
 }

@@ -1,6 +1,6 @@
 import type { Emit } from '@nlyzer/bus';
 import type { Database } from '@nlyzer/db';
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { chunks } from '../../indexes/vector-feed.ts';
 import type { SearchTransaction } from '../../search-context.ts';
 import type { SearchTables } from '../../search-tables.ts';
@@ -98,55 +98,89 @@ export interface Ticket extends QueueKey {
   lastError: string | null;
 }
 
-export async function readTicket(trx: SearchTransaction, key: QueueKey): Promise<Ticket | undefined> {
-  const row = await trx
-    .selectFrom('search.indexing_queue')
-    .select(['ticket', 'attempts', 'run_id', 'last_error'])
-    .where('store_id', '=', key.storeId)
-    .where('product_id', '=', key.productId)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
-  return { ...key, ticket: row.ticket, attempts: row.attempts, runId: row.run_id, lastError: row.last_error };
+/** The tickets of several products of one store (those still queued), by product id. */
+export async function readTickets(
+  trx: SearchTransaction,
+  storeId: string,
+  productIds: readonly string[],
+): Promise<Map<string, Ticket>> {
+  const tickets = new Map<string, Ticket>();
+  for (const chunk of chunks(productIds)) {
+    const rows = await trx
+      .selectFrom('search.indexing_queue')
+      .select(['product_id', 'ticket', 'attempts', 'run_id', 'last_error'])
+      .where('store_id', '=', storeId)
+      .where('product_id', 'in', chunk)
+      .execute();
+    for (const row of rows) {
+      tickets.set(row.product_id, {
+        storeId,
+        productId: row.product_id,
+        ticket: row.ticket,
+        attempts: row.attempts,
+        runId: row.run_id,
+        lastError: row.last_error,
+      });
+    }
+  }
+  return tickets;
 }
 
-const heldBy = (trx: SearchTransaction, ticket: Ticket) =>
-  trx
-    .selectFrom('search.indexing_queue')
-    .select('ticket')
-    .where('store_id', '=', ticket.storeId)
-    .where('product_id', '=', ticket.productId)
-    .where('ticket', '=', ticket.ticket)
-    .where('attempts', '=', ticket.attempts);
+/** Rows that still hold one of the tickets (same ticket and attempt count); one store's, at most a chunk. */
+const holding =
+  (tickets: readonly Ticket[]) => (eb: ExpressionBuilder<SearchTables, 'search.indexing_queue'>) =>
+    eb(
+      eb.refTuple('product_id', 'ticket', 'attempts'),
+      'in',
+      tickets.map((ticket) => eb.tuple(ticket.productId, ticket.ticket, ticket.attempts)),
+    );
 
-/** Locks the row if the claim still holds it: nobody re-queued the product or claimed it again since. */
-export async function stillHeld(trx: SearchTransaction, ticket: Ticket): Promise<boolean> {
-  return (await heldBy(trx, ticket).forUpdate().executeTakeFirst()) !== undefined;
-}
+/** Three parameters a ticket: well below Postgres' 65535. */
+const TICKET_CHUNK = 1000;
 
 /**
- * The product is done for its run (counted in the same transaction): what is left of the
- * row until the vector index has caught up is a refresh, which a deletion or a new run
- * must not take out of the old run's total again.
+ * Locks the rows the claims still hold and returns those tickets: the batch form of
+ * `stillHeld`, run first by the transaction that writes a batch's results.
  */
-export async function leaveRun(trx: SearchTransaction, ticket: Ticket): Promise<void> {
-  await trx
-    .updateTable('search.indexing_queue')
-    .set({ run_id: null })
-    .where('store_id', '=', ticket.storeId)
-    .where('product_id', '=', ticket.productId)
-    .where('ticket', '=', ticket.ticket)
-    .execute();
+export async function stillHeldTickets(
+  trx: SearchTransaction,
+  tickets: readonly Ticket[],
+): Promise<Ticket[]> {
+  const held = new Set<string>();
+  for (const chunk of chunks(tickets, TICKET_CHUNK)) {
+    const rows = await trx
+      .selectFrom('search.indexing_queue')
+      .select('product_id')
+      .where('store_id', '=', chunk[0]!.storeId)
+      .where(holding(chunk))
+      .forUpdate()
+      .execute();
+    for (const row of rows) held.add(row.product_id);
+  }
+  return tickets.filter((ticket) => held.has(ticket.productId));
 }
 
-/** Work done: the row goes, unless the product was queued again meanwhile. */
-export async function releaseTicket(trx: SearchTransaction, ticket: Ticket): Promise<void> {
-  await trx
-    .deleteFrom('search.indexing_queue')
-    .where('store_id', '=', ticket.storeId)
-    .where('product_id', '=', ticket.productId)
-    .where('ticket', '=', ticket.ticket)
-    .where('attempts', '=', ticket.attempts)
-    .execute();
+/** `leaveRun` for tickets of one store the transaction holds (see stillHeldTickets). */
+export async function leaveRuns(trx: SearchTransaction, tickets: readonly Ticket[]): Promise<void> {
+  for (const chunk of chunks(tickets, TICKET_CHUNK)) {
+    await trx
+      .updateTable('search.indexing_queue')
+      .set({ run_id: null })
+      .where('store_id', '=', chunk[0]!.storeId)
+      .where(holding(chunk))
+      .execute();
+  }
+}
+
+/** `releaseTicket` for many tickets of one store. */
+export async function releaseTickets(trx: SearchTransaction, tickets: readonly Ticket[]): Promise<void> {
+  for (const chunk of chunks(tickets, TICKET_CHUNK)) {
+    await trx
+      .deleteFrom('search.indexing_queue')
+      .where('store_id', '=', chunk[0]!.storeId)
+      .where(holding(chunk))
+      .execute();
+  }
 }
 
 /**

@@ -61,20 +61,21 @@ export async function detachFromRuns(
   }
 }
 
-/** Counts one queued product of the run as indexed or failed. */
-export async function countOutcome(
+/** Counts queued products of the run as indexed or failed. */
+export async function countOutcomes(
   trx: SearchTransaction,
   emit: Emit,
   storeId: string,
   runId: string,
-  outcome: 'indexed' | 'failed',
+  outcomes: { indexed: number; failed: number },
   throttle: ProgressThrottle,
 ): Promise<void> {
   await trx
     .updateTable('search.indexing_runs')
-    .set((eb) =>
-      outcome === 'indexed' ? { indexed: eb('indexed', '+', 1) } : { failed: eb('failed', '+', 1) },
-    )
+    .set((eb) => ({
+      indexed: eb('indexed', '+', outcomes.indexed),
+      failed: eb('failed', '+', outcomes.failed),
+    }))
     .where('store_id', '=', storeId)
     .where('run_id', '=', runId)
     .execute();

@@ -10,7 +10,7 @@ import {
 } from '../../../test/search-harness.ts';
 import { upsertCatalogProducts } from '../catalog/catalog-writes.ts';
 import { setEmbedder } from '../store-settings/settings-store.ts';
-import { claimWork, readTicket, stillHeld } from './indexing-queue.ts';
+import { claimWork, readTickets, stillHeldTickets, type Ticket } from './indexing-queue.ts';
 
 describe('indexing worker', () => {
   let t: TestSearch;
@@ -29,16 +29,18 @@ describe('indexing worker', () => {
     );
     const key = { storeId, productId };
     expect(await claimWork(t.search, 10, 1)).toEqual([key]);
-    const stale = (await t.search.withStore(storeId, (trx) => readTicket(trx, key)))!;
+    const ticketOf = async (trx: Parameters<Parameters<typeof t.search.withStore>[1]>[0]): Promise<Ticket> =>
+      (await readTickets(trx, storeId, [productId])).get(productId)!;
+    const stale = await t.search.withStore(storeId, ticketOf);
     expect(await claimWork(t.search, 10, 1)).toEqual([]);
     await sleep(1100);
     expect(await claimWork(t.search, 10, 1)).toEqual([key]);
     const held = await t.search.withStore(storeId, async (trx) => {
-      const current = (await readTicket(trx, key))!;
+      const current = await ticketOf(trx);
       return {
         attempts: current.attempts,
-        stale: await stillHeld(trx, stale),
-        current: await stillHeld(trx, current),
+        stale: (await stillHeldTickets(trx, [stale])).length === 1,
+        current: (await stillHeldTickets(trx, [current])).length === 1,
       };
     });
     expect(held).toEqual({ attempts: 2, stale: false, current: true });

@@ -4,14 +4,16 @@ import { pruneTombstones } from '../../indexes/vector-feed.ts';
 import type { SearchContext } from '../../search-context.ts';
 import { createImageAnalyzer, defaultAnalysisThreads } from './image-analyzer.ts';
 import { createImageLoader } from './image-loader.ts';
-import { type ProductIndexerDeps, processClaim } from './index-product.ts';
+import { type ProductIndexerDeps, processClaims } from './index-product.ts';
 import { claimWork, type QueueKey } from './indexing-queue.ts';
 import { intervalThrottle } from './indexing-runs.ts';
 
 export interface IndexingWorkerOptions {
-  /** Products in progress at once; INDEXING_CONCURRENCY by default. */
+  /** Batches in progress at once (one writing while the next is analysed); INDEXING_CONCURRENCY by default. */
   concurrency?: number;
-  /** Worker threads for decoding and embedding; 0 keeps them on the main thread. */
+  /** Rows claimed, and their results written, together: each batch costs a handful of transactions. */
+  batchSize?: number;
+  /** Worker threads for decoding and embedding (one per core by default); 0 keeps them on the main thread. */
   analysisThreads?: number;
   /** A claim not finished within this is given to another worker (a crashed one never finishes). */
   leaseSeconds?: number;
@@ -34,12 +36,19 @@ export interface IndexingWorker {
 }
 
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
+/**
+ * Enough rows that a batch's transactions cost little per product, few enough that one
+ * batch's analysis (a fraction of a second a product, spread over the threads) stays well
+ * inside the claim's lease.
+ */
+const DEFAULT_BATCH_SIZE = 32;
 const PRUNE_EVERY_MS = 60 * 60_000;
 
 /**
- * Takes products off `search.indexing_queue` across stores, `concurrency` at a time, and
- * indexes each (see processClaim). Claims carry a lease, so work a crashed instance held
- * is picked up again after it expires. Any number of instances can run one.
+ * Takes products off `search.indexing_queue` across stores in batches, `concurrency`
+ * batches at a time, and indexes them (see processClaims). Claims carry a lease, so work
+ * a crashed instance held is picked up again after it expires. Any number of instances
+ * can run one.
  */
 export function createIndexingWorker(
   context: SearchContext,
@@ -48,12 +57,13 @@ export function createIndexingWorker(
 ): IndexingWorker {
   const { db, logger, config } = context;
   const concurrency = options.concurrency ?? config.INDEXING_CONCURRENCY;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const leaseSeconds = options.leaseSeconds ?? 120;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const retryBaseMs = options.retryBaseMs ?? 5000;
   const tombstoneMaxAgeMs = options.tombstoneMaxAgeMs ?? 7 * 24 * 3600_000;
   const analyzer = createImageAnalyzer({
-    threads: options.analysisThreads ?? defaultAnalysisThreads(concurrency),
+    threads: options.analysisThreads ?? defaultAnalysisThreads(),
     verifier: () => context.embedders.verifier(),
   });
   const loader = createImageLoader(context, options.fetcher);
@@ -108,37 +118,38 @@ export function createIndexingWorker(
     await db.withStore(storeId, (trx) => pruneTombstones(trx, storeId, tombstoneMaxAgeMs));
   }
 
-  async function work(key: QueueKey): Promise<void> {
+  async function work(keys: QueueKey[]): Promise<void> {
     try {
-      const outcome = await processClaim(deps, key);
-      if (outcome === 'failed') logger.info({ ...key, outcome }, 'catalog product could not be indexed');
-      else logger.debug({ ...key, outcome }, 'catalog product processed');
-      await maybePrune(key.storeId);
+      const outcomes = await processClaims(deps, keys);
+      for (const [key, outcome] of outcomes) {
+        if (outcome === 'failed') logger.info({ ...key, outcome }, 'catalog product could not be indexed');
+        else logger.debug({ ...key, outcome }, 'catalog product processed');
+      }
+      for (const storeId of new Set(keys.map((key) => key.storeId))) await maybePrune(storeId);
     } catch (err) {
-      // The claim's lease brings the row back; the next attempt counts towards the limit.
-      logger.error({ err, ...key }, 'indexing a catalog product failed');
+      // The claims' leases bring the rows back; the next attempt counts towards the limit.
+      logger.error({ err, products: keys.length }, 'indexing a batch of catalog products failed');
     }
   }
 
   async function run(): Promise<void> {
     while (running) {
-      const free = concurrency - inFlight.size;
-      if (free > 0) {
+      if (inFlight.size < concurrency) {
         let claimed: QueueKey[] = [];
         try {
-          claimed = await claimWork(db, free, leaseSeconds);
+          claimed = await claimWork(db, batchSize, leaseSeconds);
         } catch (err) {
           logger.error({ err }, 'claiming indexing work failed');
         }
-        for (const key of claimed) {
-          const task: Promise<void> = work(key).finally(() => {
+        if (claimed.length > 0) {
+          const task: Promise<void> = work(claimed).finally(() => {
             inFlight.delete(task);
             notify();
           });
           inFlight.add(task);
         }
         // More may be due right away: look again before waiting.
-        if (claimed.length === free) continue;
+        if (claimed.length === batchSize) continue;
       }
       if (running) await nextSignal(pollIntervalMs);
     }
