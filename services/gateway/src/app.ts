@@ -6,13 +6,13 @@ import { createAuditLogFeature } from './features/audit-log/audit-log-feature.ts
 import { createAuthentication } from './features/auth/authenticate.ts';
 import { createSessionFeature } from './features/auth/session-feature.ts';
 import type { SessionSettings } from './features/auth/sessions.ts';
+import { serviceIdentityFor } from './features/service-routing/service-identity.ts';
 import { createServiceRoutingFeature } from './features/service-routing/service-routing-feature.ts';
 import { createSignupFeature } from './features/signup/signup-feature.ts';
 import { createStoreFeature } from './features/store/store-feature.ts';
 import { createTeamFeature } from './features/team/team-feature.ts';
 import { createTiersFeature } from './features/tiers/tiers-feature.ts';
 import { createWidgetKeysFeature } from './features/widget-keys/widget-keys-feature.ts';
-import { serviceIdentityFor } from './features/service-routing/service-identity.ts';
 import { createWidgetTokenFeature } from './features/widget-tokens/widget-token-feature.ts';
 import { createArgon2Hasher, type PasswordHasher } from './passwords.ts';
 import { rejectNulCharacters } from './reject-nul-characters.ts';
