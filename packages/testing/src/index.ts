@@ -1,3 +1,4 @@
+export { eventually } from './eventually.ts';
 export { type PostgresCluster, startPostgres } from './postgres-cluster.ts';
 export { type PubSubEmulator, startPubSubEmulator } from './pubsub-emulator.ts';
 export { type RealInfra, realInfra, type TestTier, tier } from './real-infra.ts';

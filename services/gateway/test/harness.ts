@@ -4,16 +4,15 @@ import {
   type BusTables,
   busMigrations,
   createConsumer,
-  createInProcessBus,
   createOutbox,
-  createPubSubBus,
   type EventBus,
   type Outbox,
 } from '@nlyzer/bus';
+import { openTierBus } from '@nlyzer/bus/testing';
 import { type EventEnvelope, TOPICS, type TopicName, type TopicPayload } from '@nlyzer/contracts';
 import { type Database, migrate } from '@nlyzer/db';
 import { type App, createApp, createLogger, loadConfig } from '@nlyzer/service-kit';
-import { realInfra, type TestDatabase, testDatabase, tier } from '@nlyzer/testing';
+import { type TestDatabase, testDatabase } from '@nlyzer/testing';
 import type { RouteOptions } from 'fastify';
 import { expect } from 'vitest';
 import { type GatewayParts, registerGatewayFeatures } from '../src/app.ts';
@@ -59,14 +58,12 @@ export interface TestGatewayOptions {
   database?: () => Promise<TestDatabase>;
 }
 
-let gatewayCount = 0;
-
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const database: TestDatabase = await (options.database ?? testDatabase)();
   const { db } = database;
   await migrate(db, [busMigrations, service.migrations]);
 
-  const bus = openBus();
+  const bus = openTierBus('gateway-test');
   const events: EventEnvelope[] = [];
   for (const topic of GATEWAY_TOPICS) {
     await bus.subscribe({
@@ -183,15 +180,6 @@ function testConfig(env: Record<string, string> = {}): GatewayConfig {
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     ...env,
   });
-}
-
-function openBus(): EventBus {
-  const host = realInfra()?.pubsubEmulatorHost;
-  if (tier() === 'embedded' || !host) return createInProcessBus();
-  // One emulator project per gateway, so test files never see each other's messages.
-  gatewayCount += 1;
-  const projectId = `gateway-test-${process.pid}-${gatewayCount}-${crypto.randomUUID().slice(0, 6)}`;
-  return createPubSubBus({ projectId, emulatorHost: host, ensureTopology: true });
 }
 
 // ---------- requests ----------

@@ -5,14 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  busMigrations,
-  createConsumer,
-  createInProcessBus,
-  createOutbox,
-  createPubSubBus,
-  type EventBus,
-} from '@nlyzer/bus';
+import { busMigrations, createConsumer, createOutbox, type EventBus } from '@nlyzer/bus';
+import { openTierBus } from '@nlyzer/bus/testing';
 import { type EventEnvelope, type Role, TOPICS, type TopicName, type TopicPayload } from '@nlyzer/contracts';
 import { type Database, migrate } from '@nlyzer/db';
 import {
@@ -24,7 +18,7 @@ import {
   loadConfig,
   signInternalPrincipal,
 } from '@nlyzer/service-kit';
-import { realInfra, type TestDatabase, testDatabase, tier } from '@nlyzer/testing';
+import { eventually, type TestDatabase, testDatabase } from '@nlyzer/testing';
 import { registerSearchFeatures, type SearchParts, searchContext } from '../src/app.ts';
 import { type SearchConfig, searchConfigSchema } from '../src/config.ts';
 import type { CatalogIndexingOptions } from '../src/features/catalog/register-catalog.ts';
@@ -71,15 +65,13 @@ export interface TestSearchOptions {
   database?: () => Promise<TestDatabase>;
 }
 
-let busCount = 0;
-
 export async function startTestSearch(options: TestSearchOptions = {}): Promise<TestSearch> {
   const database = await (options.database ?? testDatabase)();
   const { db } = database;
   await migrate(db, [busMigrations, service.migrations]);
   const vectorIndexDir = await mkdtemp(path.join(tmpdir(), 'search-vectors-'));
 
-  const bus = openBus();
+  const bus = openTierBus('search-test');
   const events: EventEnvelope[] = [];
   for (const topic of SEARCH_TOPICS) {
     await bus.subscribe({
@@ -163,29 +155,7 @@ export async function startTestSearch(options: TestSearchOptions = {}): Promise<
   };
 }
 
-function openBus(): EventBus {
-  const host = realInfra()?.pubsubEmulatorHost;
-  if (tier() === 'embedded' || !host) return createInProcessBus();
-  // One emulator project per harness, so test files never see each other's messages.
-  busCount += 1;
-  const projectId = `search-test-${process.pid}-${busCount}-${randomUUID().slice(0, 6)}`;
-  return createPubSubBus({ projectId, emulatorHost: host, ensureTopology: true });
-}
-
-/** Polls until `probe` returns something other than undefined. */
-export async function eventually<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** PGlite's WASM start-up alone can take seconds on a loaded 2-core machine. */
 export const SETUP_TIMEOUT_MS = 120_000;
+
+export { eventually };

@@ -3,15 +3,8 @@
 // publishes captured off the bus, merchant principals signed the way the gateway does, and
 // events published as the other services would.
 import { randomUUID } from 'node:crypto';
-import {
-  busMigrations,
-  createConsumer,
-  createInProcessBus,
-  createOutbox,
-  createPubSubBus,
-  type EventBus,
-  type Outbox,
-} from '@nlyzer/bus';
+import { busMigrations, createConsumer, createOutbox, type EventBus, type Outbox } from '@nlyzer/bus';
+import { openTierBus } from '@nlyzer/bus/testing';
 import {
   type Envelope,
   type EventEnvelope,
@@ -31,7 +24,7 @@ import {
   loadConfig,
   signInternalPrincipal,
 } from '@nlyzer/service-kit';
-import { realInfra, type TestDatabase, testDatabase, tier } from '@nlyzer/testing';
+import { eventually, type TestDatabase, testDatabase } from '@nlyzer/testing';
 import {
   registerSyncWorkerFeatures,
   type SyncWorkerFeatures,
@@ -89,14 +82,12 @@ export interface TestSyncWorkerOptions {
   database?: () => Promise<TestDatabase>;
 }
 
-let busCount = 0;
-
 export async function startTestSyncWorker(options: TestSyncWorkerOptions = {}): Promise<TestSyncWorker> {
   const database = await (options.database ?? testDatabase)();
   const { db } = database;
   await migrate(db, [busMigrations, service.migrations]);
 
-  const bus = openBus();
+  const bus = openTierBus('sync-test');
   const events: EventEnvelope[] = [];
   for (const topic of SYNC_WORKER_TOPICS) {
     await bus.subscribe({
@@ -222,29 +213,7 @@ export async function startTestSyncWorker(options: TestSyncWorkerOptions = {}): 
   return worker;
 }
 
-function openBus(): EventBus {
-  const host = realInfra()?.pubsubEmulatorHost;
-  if (tier() === 'embedded' || !host) return createInProcessBus();
-  // One emulator project per harness, so test files never see each other's messages.
-  busCount += 1;
-  const projectId = `sync-test-${process.pid}-${busCount}-${randomUUID().slice(0, 6)}`;
-  return createPubSubBus({ projectId, emulatorHost: host, ensureTopology: true });
-}
-
-/** Polls until `probe` returns something other than undefined. */
-export async function eventually<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** PGlite's WASM start-up alone can take seconds on a loaded 2-core machine. */
 export const SETUP_TIMEOUT_MS = 120_000;
+
+export { eventually };

@@ -2,14 +2,8 @@
 // connector interface is the seam; the real connectors are tested in their package), a
 // real image inspector, the indexing-progress consumer, and every event the runs publish.
 import { randomUUID } from 'node:crypto';
-import {
-  busMigrations,
-  createConsumer,
-  createInProcessBus,
-  createOutbox,
-  createPubSubBus,
-  type EventBus,
-} from '@nlyzer/bus';
+import { busMigrations, createConsumer, createOutbox } from '@nlyzer/bus';
+import { openTierBus } from '@nlyzer/bus/testing';
 import type { CatalogConnector } from '@nlyzer/connectors';
 import type { Role } from '@nlyzer/contracts';
 import {
@@ -30,7 +24,7 @@ import {
   merchantAccess,
   signInternalPrincipal,
 } from '@nlyzer/service-kit';
-import { realInfra, type TestDatabase, testDatabase, tier } from '@nlyzer/testing';
+import { eventually, type TestDatabase, testDatabase, tier } from '@nlyzer/testing';
 import type { Insertable } from 'kysely';
 import type { CatalogTables, ConnectionsTable } from '../../catalog-tables.ts';
 import { type SyncWorkerConfig, syncWorkerConfigSchema } from '../../config.ts';
@@ -91,7 +85,7 @@ export async function startSyncRuns(options: SyncRunOptions = {}): Promise<SyncR
   const { db } = database;
   await migrate(db, [busMigrations, MIGRATIONS]);
   const catalog = db.as<CatalogTables>();
-  const bus = openBus();
+  const bus = openTierBus('sync-runs-test');
   const events: EventEnvelope[] = [];
   for (const topic of PUBLISHED) {
     await bus.subscribe({
@@ -251,25 +245,6 @@ export async function startSyncRuns(options: SyncRunOptions = {}): Promise<SyncR
   return setup;
 }
 
-function openBus(): EventBus {
-  const host = realInfra()?.pubsubEmulatorHost;
-  if (tier() === 'embedded' || !host) return createInProcessBus();
-  const projectId = `sync-runs-test-${process.pid}-${randomUUID().slice(0, 8)}`;
-  return createPubSubBus({ projectId, emulatorHost: host, ensureTopology: true });
-}
-
-export async function eventually<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 export { type ScriptedCatalog, scriptedConnector, sourceProduct } from './scripted-connector.ts';
+
+export { eventually };
