@@ -53,3 +53,4 @@ export { merchantAccess } from './merchant-access.ts';
 export { sendProblem, toAppError } from './problem-json.ts';
 export type { DemoSeed, JobHandler, ServiceDefinition, ServiceDeps } from './service-definition.ts';
 export type { ServiceLifecycle, ServiceParts } from './service-parts.ts';
+export { createWakeSignal, type WakeSignal } from './wake-signal.ts';

@@ -1,4 +1,5 @@
 import type { ImageFetcher } from '@nlyzer/image-fetcher';
+import { createWakeSignal } from '@nlyzer/service-kit';
 import type { ProductIndex } from '../../indexes/product-index.ts';
 import { pruneTombstones } from '../../indexes/vector-feed.ts';
 import type { SearchContext } from '../../search-context.ts';
@@ -84,32 +85,7 @@ export function createIndexingWorker(
   const prunedAt = new Map<string, number>();
   let running = false;
   let loop: Promise<void> | undefined;
-  let signal: (() => void) | undefined;
-  /** A wake-up that came while the loop was busy, not waiting: the next wait ends at once. */
-  let signalled = false;
-
-  const notify = () => {
-    if (signal === undefined) signalled = true;
-    signal?.();
-    signal = undefined;
-  };
-
-  function nextSignal(timeoutMs: number): Promise<void> {
-    if (signalled) {
-      signalled = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal = undefined;
-        resolve();
-      }, timeoutMs);
-      signal = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
+  const wakeSignal = createWakeSignal();
 
   async function maybePrune(storeId: string): Promise<void> {
     const now = Date.now();
@@ -144,14 +120,14 @@ export function createIndexingWorker(
         if (claimed.length > 0) {
           const task: Promise<void> = work(claimed).finally(() => {
             inFlight.delete(task);
-            notify();
+            wakeSignal.wake();
           });
           inFlight.add(task);
         }
         // More may be due right away: look again before waiting.
         if (claimed.length === batchSize) continue;
       }
-      if (running) await nextSignal(pollIntervalMs);
+      if (running) await wakeSignal.wait(pollIntervalMs);
     }
   }
 
@@ -161,10 +137,10 @@ export function createIndexingWorker(
       running = true;
       loop = run();
     },
-    wake: notify,
+    wake: wakeSignal.wake,
     async stop() {
       running = false;
-      notify();
+      wakeSignal.wake();
       await loop;
       await Promise.all(inFlight);
       await Promise.all([analyzer.close(), loader.close()]);

@@ -1,3 +1,4 @@
+import { createWakeSignal } from '@nlyzer/service-kit';
 import { processRun, type RunProcessorDeps } from './run-processor.ts';
 import { claimRuns, type RunClaim } from './sync-run-store.ts';
 
@@ -22,32 +23,7 @@ export function createRunWorker(
   const stopping = new AbortController();
   let running = false;
   let loop: Promise<void> | undefined;
-  let signal: (() => void) | undefined;
-  /** A wake-up that came while the loop was busy: the next wait ends at once. */
-  let signalled = false;
-
-  const notify = () => {
-    if (signal === undefined) signalled = true;
-    signal?.();
-    signal = undefined;
-  };
-
-  function nextSignal(timeoutMs: number): Promise<void> {
-    if (signalled) {
-      signalled = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal = undefined;
-        resolve();
-      }, timeoutMs);
-      signal = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
+  const wakeSignal = createWakeSignal();
 
   async function work(claim: RunClaim): Promise<void> {
     try {
@@ -71,13 +47,13 @@ export function createRunWorker(
         for (const claim of claimed) {
           const task: Promise<void> = work(claim).finally(() => {
             inFlight.delete(task);
-            notify();
+            wakeSignal.wake();
           });
           inFlight.add(task);
         }
         if (claimed.length === free) continue;
       }
-      if (running) await nextSignal(options.pollIntervalMs);
+      if (running) await wakeSignal.wait(options.pollIntervalMs);
     }
   }
 
@@ -87,11 +63,11 @@ export function createRunWorker(
       running = true;
       loop = run();
     },
-    wake: notify,
+    wake: wakeSignal.wake,
     async stop() {
       running = false;
       stopping.abort();
-      notify();
+      wakeSignal.wake();
       await loop;
       await Promise.all(inFlight);
     },
