@@ -8,7 +8,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createInProcessBus } from '@nlyzer/bus';
 import { startShopifyTestServer } from '@nlyzer/connectors/testing';
 import type { OnboardingView, SyncRunView } from '@nlyzer/contracts';
 import { migrate } from '@nlyzer/db';
@@ -17,10 +16,8 @@ import { createLogger } from '@nlyzer/service-kit';
 import { loadCommandConfig } from '../src/runtime/cli-config.ts';
 import { openEmbeddedDatabase, openUrlDatabase } from '../src/runtime/command-database.ts';
 import { discoverServices } from '../src/runtime/discover-services.ts';
-import { listenAll } from '../src/runtime/listen.ts';
+import { LOCAL_STORES_ENV, shopifyAppEnv, startLocalPlatform } from '../src/runtime/local-platform.ts';
 import { migrationSets } from '../src/runtime/migration-sets.ts';
-import { startPlatform } from '../src/runtime/platform.ts';
-import { freePorts, serviceUrls } from '../src/runtime/service-urls.ts';
 import { WORKSPACE_ROOT } from '../src/runtime/workspace.ts';
 
 const { values: args } = parseArgs({
@@ -74,32 +71,20 @@ const db = config.DATABASE_URL ? await openUrlDatabase(config) : await openEmbed
 const { services } = await discoverServices();
 await migrate(db, [...migrationSets(services).values()]);
 const logger = createLogger({ service: 'bench', level: 'warn' });
-const ports = await freePorts(services.map((service) => service.name));
-const platform = await startPlatform({
+const { platform, gateway } = await startLocalPlatform({
   services,
   db,
-  bus: createInProcessBus({ logger }),
-  envFor: (service) => ({
+  logger,
+  env: {
     ...process.env,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     NLYZER_DATA_DIR: dataDir,
-    PORT: String(ports[service.name]),
-    ...serviceUrls(ports, process.env),
-    SHOPIFY_API_KEY: shopify.apiKey,
-    SHOPIFY_API_SECRET: shopify.apiSecret,
-    SHOPIFY_ADMIN_ORIGIN: shopify.origin,
+    ...shopifyAppEnv(shopify),
     // The shop and its photos are on 127.0.0.1.
-    PLATFORM_FETCH_ALLOW_PRIVATE: 'true',
-    CATALOG_IMAGE_FETCH_ALLOW_PRIVATE: 'true',
-  }),
-  loggerFor: () => logger,
-  logger,
-  pull: true,
-  schedule: false,
+    ...LOCAL_STORES_ENV,
+  },
 });
-await listenAll(platform.services, '127.0.0.1');
-const gateway = `http://127.0.0.1:${ports.gateway}`;
 
 async function call<T>(method: string, url: string, token: string | null, body?: unknown): Promise<T> {
   const response = await fetch(new URL(url, gateway), {

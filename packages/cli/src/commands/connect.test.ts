@@ -22,10 +22,9 @@ import { type TestDatabase, testDatabase } from '@nlyzer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../../test/capture-io.ts';
 import { discoverServices } from '../runtime/discover-services.ts';
-import { listenAll } from '../runtime/listen.ts';
+import { LOCAL_STORES_ENV, shopifyAppEnv, startLocalPlatform } from '../runtime/local-platform.ts';
 import { migrationSets } from '../runtime/migration-sets.ts';
-import { type Platform, startPlatform } from '../runtime/platform.ts';
-import { freePorts, serviceUrls } from '../runtime/service-urls.ts';
+import type { Platform } from '../runtime/platform.ts';
 import { connectCommand } from './connect.ts';
 import { syncNowCommand } from './sync.ts';
 
@@ -125,31 +124,20 @@ beforeAll(async () => {
   database = await testDatabase();
   const { services } = await discoverServices();
   await migrate(database.db, [...migrationSets(services).values()]);
-  const ports = await freePorts(services.map((service) => service.name));
-  platform = await startPlatform({
+  ({ platform, gateway } = await startLocalPlatform({
     services,
     db: database.db,
+    logger,
     bus: createInProcessBus({ redeliveryDelayMs: 20 }),
-    envFor: (service) => ({
+    env: {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       // Search keeps its vector index snapshots under the data directory.
       NLYZER_DATA_DIR: dataDir,
-      PORT: String(ports[service.name]),
-      ...serviceUrls(ports),
-      SHOPIFY_API_KEY: shopify.apiKey,
-      SHOPIFY_API_SECRET: shopify.apiSecret,
-      SHOPIFY_ADMIN_ORIGIN: shopify.origin,
-      PLATFORM_FETCH_ALLOW_PRIVATE: 'true',
-      CATALOG_IMAGE_FETCH_ALLOW_PRIVATE: 'true',
-    }),
-    loggerFor: () => logger,
-    logger,
-    pull: true,
-    schedule: false,
-  });
-  await listenAll(platform.services, '127.0.0.1');
-  gateway = `http://127.0.0.1:${ports.gateway}`;
+      ...shopifyAppEnv(shopify),
+      ...LOCAL_STORES_ENV,
+    },
+  }));
 }, 120_000);
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { type DemoProduct, generateCatalog, renderProductImage } from '@nlyzer/d
 import type { Env } from '@nlyzer/service-kit';
 import { CliError } from '../runtime/cli-error.ts';
 import { type CommandIo, createItemProgress, writeLine } from '../runtime/console-output.ts';
+import { LOCAL_STORES_ENV, shopifyAppEnv } from '../runtime/local-platform.ts';
 import { untilSignal } from '../runtime/signals.ts';
 
 export interface SandboxOptions {
@@ -20,8 +21,11 @@ const PLATFORMS = ['shopify', 'woocommerce', 'feed'] as const;
 const SANDBOX_KEYS = { consumerKey: 'ck_sandbox0000000000', consumerSecret: 'cs_sandbox0000000000' };
 /** Small photos: a sandbox of a few hundred products renders in seconds. */
 const PHOTO_SIDE = 320;
-/** What a platform reaching a store on this machine needs (merchant URLs are public-only by default). */
-const LOCAL_FETCH = 'PLATFORM_FETCH_ALLOW_PRIVATE=true CATALOG_IMAGE_FETCH_ALLOW_PRIVATE=true';
+const asShell = (env: Readonly<Record<string, string | undefined>>) =>
+  Object.entries(env)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
+const LOCAL_FETCH = asShell(LOCAL_STORES_ENV);
 
 function testCatalogOf(products: readonly DemoProduct[]): TestCatalogProduct[] {
   return products.map((product, index) => ({
@@ -88,10 +92,7 @@ export async function sandboxCommand(
     close = () => shop.close();
     writeLine(io.stdout, `Shopify-shaped shop ${shop.shop} with ${count} products at ${shop.origin}`);
     writeLine(io.stdout, 'Start the platform as this shop’s app, then connect:');
-    writeLine(
-      io.stdout,
-      `  SHOPIFY_API_KEY=${shop.apiKey} SHOPIFY_API_SECRET=${shop.apiSecret} SHOPIFY_ADMIN_ORIGIN=${shop.origin} ${LOCAL_FETCH} npm start`,
-    );
+    writeLine(io.stdout, `  ${asShell(shopifyAppEnv(shop))} ${LOCAL_FETCH} npm start`);
     writeLine(io.stdout, `  node_modules/.bin/pnpm nlyzer connect shopify --shop ${shop.shop}`);
   } else if (platform === 'woocommerce') {
     const site = await startWooCommerceTestServer({
